@@ -37,6 +37,7 @@ func newRootCmd() *cobra.Command {
 		newTokenizeCmd(),
 		newForwardCmd(),
 		newGenerateCmd(),
+		newEvalCmd(),
 		newBenchCmd(),
 		newDemoCmd(),
 	)
