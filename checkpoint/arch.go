@@ -62,4 +62,3 @@ func DetectArch(config []byte) (Arch, ConfigFormat, error) {
 	}
 	return "", "", fmt.Errorf("config.json: neither model_type (Hugging Face) nor d_model (mamba_ssm) is set")
 }
-

@@ -2,9 +2,7 @@ package checkpoint
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +28,7 @@ type Checkpoint struct {
 	Layout       Layout
 	// Config is config.json with Python's non-finite tokens made valid JSON.
 	Config  []byte
-	tensors *safetensors.File
+	tensors *safetensors.Set
 }
 
 // Open reads dir/config.json and the weights beside it.
@@ -54,22 +52,19 @@ func Open(dir string) (*Checkpoint, error) {
 	return c, nil
 }
 
-// openWeights opens dir/model.safetensors, explaining what to do when the
-// folder only has a PyTorch pickle.
-func openWeights(dir string) (*safetensors.File, error) {
-	path := filepath.Join(dir, "model.safetensors")
-	f, err := safetensors.Open(path)
+// openWeights opens the folder's safetensors (one file or a sharded index),
+// explaining what to do when the folder only has a PyTorch pickle.
+func openWeights(dir string) (*safetensors.Set, error) {
+	set, err := safetensors.OpenDir(dir)
 	if err == nil {
-		return f, nil
+		return set, nil
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	if _, perr := os.Stat(filepath.Join(dir, "pytorch_model.bin")); perr == nil {
+	bin := filepath.Join(dir, "pytorch_model.bin")
+	if _, perr := os.Stat(bin); perr == nil {
 		return nil, fmt.Errorf("checkpoint %s has only pytorch_model.bin: convert it first with `steady convert --input %s --output %s`",
-			dir, filepath.Join(dir, "pytorch_model.bin"), path)
+			dir, bin, filepath.Join(dir, "model.safetensors"))
 	}
-	return nil, fmt.Errorf("checkpoint %s: no model.safetensors", dir)
+	return nil, err
 }
 
 // detectLayout tells HF from mamba_ssm names by the embedding's name.

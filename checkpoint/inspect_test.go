@@ -1,25 +1,15 @@
 package checkpoint
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/steady-ml/steady/internal/fixture"
 )
-
-const fixtures = "../../shared/fixtures"
-
-func requireFixtures(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(fixtures); err != nil {
-		t.Skipf("reference fixtures not found at %s (the repo is meant to sit beside shared/)", fixtures)
-	}
-}
 
 // Parameter counts below are derived by hand from each architecture's shapes
 // (see the fixtures README), not read back from the files.
 func TestInspectFixtures(t *testing.T) {
-	requireFixtures(t)
 	cases := []struct {
 		dir        string
 		arch       Arch
@@ -41,7 +31,7 @@ func TestInspectFixtures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.dir, func(t *testing.T) {
-			ck, err := Open(filepath.Join(fixtures, c.dir))
+			ck, err := Open(fixture.Path(t, c.dir))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,4 +67,3 @@ func TestDetectArchErrors(t *testing.T) {
 		}
 	}
 }
-

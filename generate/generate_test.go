@@ -17,7 +17,7 @@ type counterState struct{ seen int }
 
 func (s *counterState) Batch() int { return 1 }
 
-func (m counterLM) VocabSize() int            { return m.vocab }
+func (m counterLM) VocabSize() int           { return m.vocab }
 func (m counterLM) NewState(int) model.State { return &counterState{} }
 func (m counterLM) Forward(tokens []int32, batch, seq int, st model.State) ([]float32, error) {
 	out := make([]float32, seq*m.vocab)

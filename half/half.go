@@ -1,11 +1,3 @@
-// Package half converts between float32 and the two 16-bit floating-point
-// formats used by checkpoints and mixed-precision training: bfloat16 (1 sign,
-// 8 exponent, 7 mantissa bits) and IEEE 754 binary16 "float16" (1, 5, 10).
-//
-// Conversions to 16 bits round to nearest, ties to even (the rounding PyTorch
-// uses for .to(torch.bfloat16) and .half()); NaN stays NaN (quieted), ±Inf
-// stays ±Inf, and float16 subnormals are produced and read exactly.
-// Conversions to float32 are exact.
 package half
 
 import "math"
@@ -70,14 +62,18 @@ func F16FromF32(f float32) F16 {
 	}
 }
 
-// F32 returns the float32 with the same value as h (exact).
+// F32 returns the float32 with the same value as h (exact). A NaN keeps its
+// sign and payload and comes back quiet, as from the F16C instruction
+// VCVTPH2PS.
 func (h F16) F32() float32 {
 	sign := uint32(h&0x8000) << 16
 	exp := uint32(h>>10) & 0x1f
 	man := uint32(h) & 0x3ff
 	switch {
+	case exp == 0x1f && man != 0:
+		return math.Float32frombits(sign | 0x7fc00000 | man<<13)
 	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | man<<13)
+		return math.Float32frombits(sign | 0x7f800000)
 	case exp != 0:
 		return math.Float32frombits(sign | (exp+112)<<23 | man<<13)
 	case man == 0:

@@ -1,0 +1,73 @@
+//go:build !purego
+
+package kernel
+
+// #cgo CFLAGS: -O2
+// #cgo LDFLAGS: -lopenblas -ldl
+// #include "sbgemm.h"
+import "C"
+
+import "unsafe"
+
+// availableBF16 prefers OpenBLAS's cblas_sbgemm where the library exports
+// it, then the AVX-512 BF16 kernel where the CPU has it, then widening to
+// float32.
+func availableBF16() []namedGemm[uint16] {
+	var impls []namedGemm[uint16]
+	if C.steady_has_openblas_sbgemm() != 0 {
+		impls = append(impls, namedGemm[uint16]{"openblas-sbgemm", sgemmBF16OpenBLAS})
+	}
+	if C.steady_has_avx512bf16() != 0 {
+		impls = append(impls, namedGemm[uint16]{"avx512bf16", sgemmBF16AVX512})
+	}
+	return append(impls, namedGemm[uint16]{"convert+sgemm", sgemmBF16Convert})
+}
+
+// sgemmBF16OpenBLAS calls cblas_sbgemm, which runs on OpenBLAS's threads.
+func sgemmBF16OpenBLAS(transA, transB bool, m, n, k int, alpha float32, a []uint16, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
+	C.steady_sbgemm_openblas(cBool(transA), cBool(transB), C.int(m), C.int(n), C.int(k), C.float(alpha),
+		(*C.uint16_t)(&a[0]), C.int(lda), (*C.uint16_t)(&b[0]), C.int(ldb),
+		C.float(beta), (*C.float)(&c[0]), C.int(ldc))
+}
+
+// bf16ParallelFlops is the work below which the AVX-512 kernel runs on
+// one thread.
+const bf16ParallelFlops = 1 << 20
+
+// sgemmBF16AVX512 runs the AVX-512 BF16 kernel of sbgemm_avx512.c, split
+// over Threads() goroutines by rows of C when m ≥ n, else by columns (each
+// cgo call runs on its own OS thread).
+func sgemmBF16AVX512(transA, transB bool, m, n, k int, alpha float32, a []uint16, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
+	call := func(m, n int, a, b []uint16, c []float32) {
+		C.steady_sbgemm_avx512(cBool(transA), cBool(transB), C.long(m), C.long(n), C.long(k), C.float(alpha),
+			(*C.uint16_t)(unsafe.Pointer(&a[0])), C.long(lda), (*C.uint16_t)(unsafe.Pointer(&b[0])), C.long(ldb),
+			C.float(beta), (*C.float)(&c[0]), C.long(ldc))
+	}
+	switch {
+	case 2*m*n*k < bf16ParallelFlops:
+		call(m, n, a, b, c)
+	case m >= n:
+		parallelFor(m, 12, func(lo, hi int) {
+			aOff := lo * lda
+			if transA {
+				aOff = lo
+			}
+			call(hi-lo, n, a[aOff:], b, c[lo*ldc:])
+		})
+	default:
+		parallelFor(n, 32, func(lo, hi int) {
+			bOff := lo
+			if transB {
+				bOff = lo * ldb
+			}
+			call(m, hi-lo, a, b[bOff:], c[lo:])
+		})
+	}
+}
+
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,7 @@
+//go:build purego
+
+package kernel
+
+func availableBF16() []namedGemm[uint16] {
+	return []namedGemm[uint16]{{"convert+sgemm", sgemmBF16Convert}}
+}

@@ -1,0 +1,57 @@
+package mamba
+
+import (
+	"github.com/steady-ml/steady/kernel"
+	"github.com/steady-ml/steady/nn"
+)
+
+// mixer is the Mamba-1 mixer (mamba_ssm modules/mamba_simple.py Mamba; Gu &
+// Dao 2023, Fig. 3 and Algorithm 2). Weights are float32 master values.
+type mixer struct {
+	inProj  nn.Linear        // W_in: (2·DInner, DModel), bias only with use_bias
+	conv    nn.CausalConv1d  // depthwise conv: w (DInner, DConv), bias (DInner)
+	xProj   nn.Linear        // W_x: (R + 2N, DModel→DInner), no bias; rows [Δ-low-rank R | B N | C N]
+	dtProj  nn.Linear        // W_Δ: (DInner, R); its bias is the scan's DeltaBias
+	scan    nn.SelectiveScan // A = −exp(A_log) (DInner, N), D (DInner), δ_bias (DInner)
+	outProj nn.Linear        // W_out: (DModel, DInner), bias only with use_bias
+	dtRank  int              // R
+}
+
+// forward runs the mixer on x and writes out; out may alias x.
+//
+//	x, out:    (batch, seq, DModel)
+//	convState: (batch, DInner, DConv) or nil
+//	ssmState:  (batch, DInner, N) or nil
+//
+// With states, the sequence continues from them and they advance; this is
+// mamba_ssm's prefill state capture for a fresh state and its step() for
+// seq = 1, generalised to chunks of any length.
+func (mx *mixer) forward(out, x []float32, a *activations, batch, seq int, convState, ssmState []float32) {
+	rows := batch * seq
+	di, n, r := mx.scan.DInner, mx.scan.DState, mx.dtRank
+	wx := r + 2*n
+	xz, u, xdbl, delta, y := a.xz[:rows*2*di], a.u[:rows*di], a.xdbl[:rows*wx], a.delta[:rows*di], a.y[:rows*di]
+	// [x | z] = h·W_inᵀ (+ b): xz (rows, 2·DInner), x = xz[:, :DInner], z = xz[:, DInner:]
+	mx.inProj.Forward(xz, x, rows)
+	// u = SiLU(conv1d(x) + b_conv), causal over time: u (rows, DInner)
+	mx.conv.Forward(u, di, xz, 2*di, batch, seq, convState)
+	nn.SiLU(u, u)
+	// [δ_low | B | C] = u·W_xᵀ: xdbl (rows, R+2N)
+	mx.xProj.Forward(xdbl, u, rows)
+	// δ = δ_low·W_Δᵀ (no bias; the scan adds it before softplus): delta (rows, DInner).
+	// δ_low is a column block of xdbl (row stride R+2N), hence Sgemm rather than Linear.
+	kernel.Sgemm(false, true, rows, di, r, 1, xdbl, wx, mx.dtProj.Weight, r, 0, delta, di)
+	// y = selective_scan(u, Δ = softplus(δ + δ_bias), A, B, C, D) · SiLU(z): y (rows, DInner)
+	mx.scan.Forward(&nn.ScanArgs{
+		Batch: batch, Seq: seq,
+		U: u, LdU: di,
+		Delta: delta, LdDelta: di,
+		B: xdbl[r:], LdB: wx,
+		C: xdbl[r+n:], LdC: wx,
+		Z: xz[di:], LdZ: 2 * di,
+		Out: y, LdOut: di,
+		State: ssmState,
+	})
+	// out = y·W_outᵀ (+ b): (rows, DModel)
+	mx.outProj.Forward(out, y, rows)
+}

@@ -1,0 +1,154 @@
+package mamba2
+
+import (
+	"math"
+
+	"github.com/steady-ml/steady/nn"
+)
+
+// Mixer is the Mamba-2 mixer (mamba_ssm modules/mamba2.py Mamba2, the
+// non-fused path with d_ssm = d_inner and no MLP). For input u (rows, D):
+//
+//	[z | xBC | dt] = u·W_inᵀ (+ b_in)                     split 2·d_inner + 2·G·N + H
+//	xBC = SiLU(causal_conv1d(xBC) + b_conv)               depthwise, width W
+//	[x | B | C] = xBC                                     x: (H, P), B, C: (G, N)
+//	Δ = clamp(softplus(dt + dt_bias), dt_limit);  A = −exp(A_log)
+//	y = SSD(x, Δ, A, B, C) + D·x                          nn.SSDChunked / nn.SSDRecurrent
+//	y = RMSNorm_group(y ⊙ SiLU(z))·γ                      norm_before_gate = false
+//	out = y·W_outᵀ (+ b_out)
+//
+// Precision: every parameter is float32 (A_log, D and dt_bias stay float32
+// in every mode, as mamba_ssm keeps them); the SSM state is float32.
+type Mixer struct {
+	InProj  nn.Linear       // W_in: (DInProj, DModel), mixer.in_proj
+	Conv    nn.CausalConv1d // (ConvDim, DConv), mixer.conv1d
+	DtBias  []float32       // dt_bias: (H)
+	ALog    []float32       // A_log: (H); A = −exp(A_log) is recomputed each call so updates to A_log take effect
+	D       []float32       // D: (H), or (DInner) when D_has_hdim
+	Norm    nn.GatedRMSNorm // γ: (DInner), mixer.norm; unused when the config has rmsnorm = false
+	OutProj nn.Linear       // W_out: (DModel, DInner), mixer.out_proj
+	cfg     Config
+}
+
+// newBlock checks one block's tensors and assembles it.
+func newBlock(c Config, w blockWeights) (Block, error) {
+	var b Block
+	var err error
+	if b.Norm, err = nn.NewRMSNorm(w.norm, c.NormEps); err != nil {
+		return b, err
+	}
+	mx := &b.Mixer
+	mx.cfg, mx.DtBias, mx.ALog, mx.D = c, w.dtBias, w.aLog, w.d
+	if mx.InProj, err = nn.NewLinear(w.inProj, w.inProjBias, c.DModel, c.DInProj()); err != nil {
+		return b, err
+	}
+	if mx.Conv, err = nn.NewCausalConv1d(w.convWeight, w.convBias, c.ConvDim(), c.DConv); err != nil {
+		return b, err
+	}
+	if c.GatedNorm {
+		// group_size = d_inner / ngroups (Mamba2.__init__)
+		if mx.Norm, err = nn.NewGatedRMSNorm(w.gatedNorm, c.DInner()/c.NGroups, c.GatedNormEps, c.NormBeforeGate); err != nil {
+			return b, err
+		}
+	}
+	if mx.OutProj, err = nn.NewLinear(w.outProj, w.outProjBias, c.DInner(), c.DModel); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// forward runs the mixer on a.normed (rows, DModel) into a.mixOut (rows,
+// DModel). conv (batch, ConvDim, DConv) and ssm (batch, H, P, N) are the
+// layer's decode states, both nil without a State: the past is then zero.
+func (mx *Mixer) forward(a *activations, ws *nn.SSDWorkspace, conv, ssm []float32) {
+	c := mx.cfg
+	batch, seq := a.batch, a.seq
+	rows := batch * seq
+	dI, gn, H, cd, dp := c.DInner(), c.NGroups*c.DState, c.NHeads(), c.ConvDim(), c.DInProj()
+	// zxbcdt (rows, DInProj) = u·W_inᵀ, columns [z dI | x dI | B gn | C gn | dt H]
+	mx.InProj.Forward(a.zxbcdt, a.normed, rows)
+	// xBC = SiLU(conv1d(xBC) + b): read from zxbcdt's columns dI…dI+cd
+	mx.Conv.Forward(a.xbc, cd, a.zxbcdt[dI:], dp, batch, seq, conv)
+	nn.SiLU(a.xbc[:rows*cd], a.xbc[:rows*cd])
+	// A = −exp(A_log), in float32 (mamba_ssm: -torch.exp(self.A_log.float()))
+	for h, v := range mx.ALog {
+		a.aNeg[h] = -float32(math.Exp(float64(v)))
+	}
+	// Δ = clamp(softplus(dt + dt_bias), dt_limit); Δ·A is the step's log-decay
+	lo, hi := float32(c.DtLimit[0]), float32(c.DtLimit[1])
+	for r := 0; r < rows; r++ {
+		dt := a.zxbcdt[r*dp+2*dI+2*gn : r*dp+dp]
+		for h, v := range dt {
+			d := min(max(nn.SoftplusScalar(v+mx.DtBias[h]), lo), hi)
+			a.dt[r*H+h] = d
+			a.dA[r*H+h] = d * a.aNeg[h]
+		}
+	}
+	if ssm == nil {
+		ssm = a.ssmZero
+		clear(ssm)
+	}
+	in := nn.SSDInputs{X: a.xbc, Dt: a.dt, DA: a.dA, B: a.xbc[dI:], C: a.xbc[dI+gn:], D: mx.D, XStride: cd, BCStride: cd}
+	dims := nn.SSDDims{Batch: batch, SeqLen: seq, Heads: H, HeadDim: c.HeadDim, Groups: c.NGroups, DState: c.DState}
+	if seq == 1 {
+		nn.SSDRecurrent(a.y, ssm, in, dims)
+	} else {
+		nn.SSDChunked(a.y, ssm, in, dims, ws)
+	}
+	// y = RMSNorm_group(y ⊙ SiLU(z))·γ, z from zxbcdt's first dI columns; in place
+	if c.GatedNorm {
+		mx.Norm.Forward(a.y, nil, a.y, dI, a.zxbcdt, dp, rows)
+	} else {
+		for r := 0; r < rows; r++ {
+			yr, z := a.y[r*dI:(r+1)*dI], a.zxbcdt[r*dp:r*dp+dI]
+			for i := range yr {
+				yr[i] *= nn.SiLUScalar(z[i])
+			}
+		}
+	}
+	mx.OutProj.Forward(a.mixOut, a.y, rows)
+}
+
+// activations are the buffers of one (batch, seq) shape, allocated once and
+// reused by every call of that shape. All are float32 in every mode.
+type activations struct {
+	batch, seq int
+	resid      []float32 // residual stream: (batch, seq, DModel)
+	normed     []float32 // block / final RMSNorm output: (batch, seq, DModel)
+	zxbcdt     []float32 // in_proj output: (batch, seq, DInProj)
+	xbc        []float32 // conv + SiLU output [x | B | C]: (batch, seq, ConvDim)
+	dt, dA     []float32 // Δ and Δ·A: (batch, seq, H)
+	y          []float32 // SSD output, then gated norm output: (batch, seq, DInner)
+	mixOut     []float32 // mixer output: (batch, seq, DModel)
+	ssmZero    []float32 // zero initial SSM state for calls without State: (batch, H, P, N)
+	aNeg       []float32 // A = −exp(A_log) of the running layer: (H)
+}
+
+// activations returns the buffers for (batch, seq), reusing the two most
+// recent shapes (typically a prefill and the decode step).
+func (m *Model) activations(batch, seq int) *activations {
+	for i, a := range m.acts {
+		if a.batch == batch && a.seq == seq {
+			copy(m.acts[1:i+1], m.acts[:i])
+			m.acts[0] = a
+			return a
+		}
+	}
+	c := m.Config
+	rows := batch * seq
+	a := &activations{
+		batch: batch, seq: seq,
+		resid:   make([]float32, rows*c.DModel),
+		normed:  make([]float32, rows*c.DModel),
+		zxbcdt:  make([]float32, rows*c.DInProj()),
+		xbc:     make([]float32, rows*c.ConvDim()),
+		dt:      make([]float32, rows*c.NHeads()),
+		dA:      make([]float32, rows*c.NHeads()),
+		y:       make([]float32, rows*c.DInner()),
+		mixOut:  make([]float32, rows*c.DModel),
+		ssmZero: make([]float32, batch*c.NHeads()*c.HeadDim*c.DState),
+		aNeg:    make([]float32, c.NHeads()),
+	}
+	m.acts = append([]*activations{a}, m.acts[:min(len(m.acts), 1)]...)
+	return a
+}

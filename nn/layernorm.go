@@ -1,0 +1,69 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// LayerNorm normalises each row over its last dimension (torch.nn.LayerNorm
+// with elementwise affine):
+//
+//	y = (x - mean(x)) / sqrt(var(x) + eps) · weight + bias      (Ba et al. 2016, eq. 4; biased variance)
+//
+// Precision: Weight and Bias are float32 master values; the moments are
+// accumulated in float64 and the output is float32 in every precision mode.
+type LayerNorm struct {
+	Weight []float32 // γ: (Dim)
+	Bias   []float32 // β: (Dim)
+	Dim    int
+	Eps    float32
+}
+
+// NewLayerNorm checks that weight and bias have dim elements and returns the
+// layer. It keeps the slices, it does not copy them.
+func NewLayerNorm(weight, bias []float32, dim int, eps float32) (LayerNorm, error) {
+	if dim <= 0 {
+		return LayerNorm{}, fmt.Errorf("nn.LayerNorm: non-positive dim %d", dim)
+	}
+	if len(weight) != dim || len(bias) != dim {
+		return LayerNorm{}, fmt.Errorf("nn.LayerNorm: weight has %d and bias %d elements, want dim = %d", len(weight), len(bias), dim)
+	}
+	return LayerNorm{Weight: weight, Bias: bias, Dim: dim, Eps: eps}, nil
+}
+
+// Forward normalises rows rows of x into y. mean and rstd, when not nil,
+// receive each row's mean and 1/sqrt(var+eps), which Backward needs.
+//
+//	x, y: (rows, Dim)   mean, rstd: (rows)
+//
+// y may alias x. Forward allocates nothing.
+func (l LayerNorm) Forward(y, mean, rstd, x []float32, rows int) {
+	d := l.Dim
+	if len(x) < rows*d || len(y) < rows*d {
+		panic(fmt.Sprintf("nn.LayerNorm.Forward: x has %d, y has %d elements, want %d·%d", len(x), len(y), rows, d))
+	}
+	for r := 0; r < rows; r++ {
+		xr, yr := x[r*d:(r+1)*d], y[r*d:(r+1)*d]
+		var s float64
+		for _, v := range xr {
+			s += float64(v)
+		}
+		mu := s / float64(d)
+		var ss float64
+		for _, v := range xr {
+			c := float64(v) - mu
+			ss += c * c
+		}
+		rs := 1 / math.Sqrt(ss/float64(d)+float64(l.Eps))
+		m32, r32 := float32(mu), float32(rs)
+		for i, v := range xr {
+			yr[i] = (v-m32)*r32*l.Weight[i] + l.Bias[i]
+		}
+		if mean != nil {
+			mean[r] = m32
+		}
+		if rstd != nil {
+			rstd[r] = r32
+		}
+	}
+}

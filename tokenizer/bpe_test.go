@@ -1,0 +1,58 @@
+package tokenizer
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestMergeSmallMatchesHeap checks the linear merge loop against the
+// priority-queue one (tokenizers' Word::merge_all) on corpus words, on
+// repetitive words where ties between equal pairs decide, and on random
+// byte strings.
+func TestMergeSmallMatchesHeap(t *testing.T) {
+	tok := Default()
+	words := []string{"a", "internationalization", " the", "  ", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ababababababab",
+		"0000000000000000", "..........", "\n\n\n\n", " 😀😀😀", "ееееееееее", "漢字漢字漢字"}
+	for _, g := range readGolden(t) {
+		for i := 0; i < len(g.Text); {
+			j := nextWord(g.Text, i)
+			words = append(words, g.Text[i:j])
+			i = j
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := "aeiou tnsrl\n.'"
+	for range 2000 {
+		var sb strings.Builder
+		for range 1 + rng.IntN(40) {
+			sb.WriteByte(alphabet[rng.IntN(len(alphabet))])
+		}
+		words = append(words, sb.String())
+	}
+	var s1, s2 mergeScratch
+	for _, w := range words {
+		a, b := make([]int32, len(w)), make([]int32, len(w))
+		for i := range len(w) {
+			a[i], b[i] = tok.byteID[w[i]], tok.byteID[w[i]]
+		}
+		small, heap := tok.merges.mergeSmall(a, &s1), tok.merges.mergeHeap(b, &s2)
+		if !slices.Equal(small, heap) {
+			t.Errorf("word %q: mergeSmall = %v, mergeHeap = %v", w, small, heap)
+		}
+	}
+}
+
+// TestLongWords checks words past smallWord, which take the heap path,
+// against the same text cut into short words.
+func TestLongWords(t *testing.T) {
+	tok := Default()
+	for _, n := range []int{smallWord - 1, smallWord, smallWord + 1, 1000, 100000} {
+		w := strings.Repeat("a", n)
+		ids := tok.Encode(w)
+		if got := tok.Decode(ids); got != w {
+			t.Errorf("%d a's: round trip gives %d bytes", n, len(got))
+		}
+	}
+}
