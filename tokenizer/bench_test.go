@@ -93,6 +93,21 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkFromJSON measures loading the embedded GPT-NeoX tokenizer (the
+// start-up cost of Default), after decompression.
+func BenchmarkFromJSON(b *testing.B) {
+	data, err := os.ReadFile(sharedFile(b, "data/tokenizer/20B_tokenizer.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := FromJSON(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkMerge compares the two BPE merge loops on one long word.
 func BenchmarkMerge(b *testing.B) {
 	tok := Default()

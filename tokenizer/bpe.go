@@ -8,19 +8,59 @@ package tokenizer
 // text) and mergeHeap (a priority queue, O(n log n) for long runs).
 
 // mergeTable maps a pair of ids, packed as a<<32|b, to rank<<32|merged id.
-// Comparing packed values compares ranks, and a rank names one pair.
-type mergeTable map[uint64]uint64
+// Comparing packed values compares ranks, and a rank names one pair. It is
+// an open-addressing hash table (linear probing, at most half full): the
+// lookups are most of the cost of BPE on words not yet cached.
+type mergeTable struct {
+	keys []uint64 // emptyKey where free
+	vals []uint64
+	mask uint64
+}
 
 // noMerge is larger than every packed rank.
 const noMerge = ^uint64(0)
 
+// emptyKey is no pair: ids are below 2^31.
+const emptyKey = ^uint64(0)
+
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
-func (t mergeTable) lookup(a, b int32) uint64 {
-	if v, ok := t[pairKey(a, b)]; ok {
-		return v
+func newMergeTable(n int) mergeTable {
+	size := 16
+	for size < 2*n {
+		size *= 2
 	}
-	return noMerge
+	t := mergeTable{keys: make([]uint64, size), vals: make([]uint64, size), mask: uint64(size - 1)}
+	for i := range t.keys {
+		t.keys[i] = emptyKey
+	}
+	return t
+}
+
+// slot hashes a key with a Fibonacci multiply; the high bits are the best
+// mixed, so they pick the slot.
+func (t mergeTable) slot(key uint64) uint64 { return (key * 0x9E3779B97F4A7C15) >> 32 & t.mask }
+
+// set adds or replaces a pair; a later merge of the same pair replaces an
+// earlier one, as in tokenizers' MergeMap.
+func (t mergeTable) set(key, val uint64) {
+	i := t.slot(key)
+	for t.keys[i] != emptyKey && t.keys[i] != key {
+		i = (i + 1) & t.mask
+	}
+	t.keys[i], t.vals[i] = key, val
+}
+
+func (t mergeTable) lookup(a, b int32) uint64 {
+	key := pairKey(a, b)
+	for i := t.slot(key); ; i = (i + 1) & t.mask {
+		switch t.keys[i] {
+		case key:
+			return t.vals[i]
+		case emptyKey:
+			return noMerge
+		}
+	}
 }
 
 // smallWord is the longest word (in symbols) mergeSmall handles; its cost

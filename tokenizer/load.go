@@ -80,36 +80,32 @@ type addedTokenJSON struct {
 }
 
 type modelJSON struct {
-	Type                    string           `json:"type"`
-	Dropout                 *float64         `json:"dropout"`
-	UnkToken                *string          `json:"unk_token"`
-	ContinuingSubwordPrefix *string          `json:"continuing_subword_prefix"`
-	EndOfWordSuffix         *string          `json:"end_of_word_suffix"`
-	ByteFallback            bool             `json:"byte_fallback"`
-	IgnoreMerges            bool             `json:"ignore_merges"`
-	Vocab                   map[string]int64 `json:"vocab"`
-	Merges                  []mergeJSON      `json:"merges"`
+	Type                    string            `json:"type"`
+	Dropout                 *float64          `json:"dropout"`
+	UnkToken                *string           `json:"unk_token"`
+	ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
+	ByteFallback            bool              `json:"byte_fallback"`
+	IgnoreMerges            bool              `json:"ignore_merges"`
+	Vocab                   map[string]int64  `json:"vocab"`
+	Merges                  []json.RawMessage `json:"merges"`
 }
 
-// mergeJSON is one merge, written "a b" (older files) or ["a", "b"].
-type mergeJSON [2]string
-
-func (m *mergeJSON) UnmarshalJSON(b []byte) error {
+// parseMerge reads one merge, written "a b" (older files) or ["a", "b"].
+func parseMerge(raw json.RawMessage) ([2]string, error) {
 	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		a, c, ok := strings.Cut(s, " ")
-		if !ok || strings.Contains(c, " ") {
-			return fmt.Errorf("merge %q is not two tokens separated by one space", s)
+	if err := json.Unmarshal(raw, &s); err == nil {
+		a, b, ok := strings.Cut(s, " ")
+		if !ok || strings.Contains(b, " ") {
+			return [2]string{}, fmt.Errorf("%q is not two tokens separated by one space", s)
 		}
-		*m = mergeJSON{a, c}
-		return nil
+		return [2]string{a, b}, nil
 	}
 	var pair []string
-	if err := json.Unmarshal(b, &pair); err != nil || len(pair) != 2 {
-		return fmt.Errorf("merge %s is neither \"a b\" nor [\"a\", \"b\"]", b)
+	if err := json.Unmarshal(raw, &pair); err != nil || len(pair) != 2 {
+		return [2]string{}, fmt.Errorf("%s is neither \"a b\" nor [\"a\", \"b\"]", raw)
 	}
-	*m = mergeJSON{pair[0], pair[1]}
-	return nil
+	return [2]string{pair[0], pair[1]}, nil
 }
 
 // maxID bounds token ids, so that a corrupt file cannot ask for a huge table.
@@ -117,7 +113,7 @@ const maxID = 1 << 21
 
 // FromJSON parses the contents of an HF tokenizer.json. It accepts the
 // GPT-2 family: a BPE model over the byte-level alphabet, an NFC normalizer
-// or none, a ByteLevel pre-tokenizer and a ByteLevel decoder (or none).
+// or none, a ByteLevel pre-tokenizer and a ByteLevel decoder.
 // Anything else is an error naming the field.
 func FromJSON(data []byte) (*Tokenizer, error) {
 	var f fileJSON
@@ -155,7 +151,11 @@ func (t *Tokenizer) setPipeline(f *fileJSON) error {
 	}
 	t.addPrefixSpace = p.AddPrefixSpace
 	t.useRegex = p.UseRegex == nil || *p.UseRegex
-	if d := f.Decoder; d != nil && d.Type != "ByteLevel" {
+	// Without a decoder HF joins tokens with spaces; no file of this family
+	// does that, so a decoder is required.
+	if d := f.Decoder; d == nil {
+		return fmt.Errorf("decoder: missing (want ByteLevel)")
+	} else if d.Type != "ByteLevel" {
 		return fmt.Errorf("decoder.type: %q is not supported (want \"ByteLevel\")", d.Type)
 	}
 	return nil
@@ -207,15 +207,19 @@ func (t *Tokenizer) setModel(m *modelJSON) error {
 			t.byteID[b] = -1 // 0xC0, 0xC1, 0xF5..0xFF: never in UTF-8, so never looked up
 		}
 	}
-	t.merges = make(mergeTable, len(m.Merges))
-	for i, mg := range m.Merges {
+	t.merges = newMergeTable(len(m.Merges))
+	for i, raw := range m.Merges {
+		mg, err := parseMerge(raw)
+		if err != nil {
+			return fmt.Errorf("model.merges[%d]: %w", i, err)
+		}
 		a, okA := t.vocab[mg[0]]
 		b, okB := t.vocab[mg[1]]
 		c, okC := t.vocab[mg[0]+mg[1]]
 		if !okA || !okB || !okC {
 			return fmt.Errorf("model.merges[%d]: %q %q: token %q is not in model.vocab", i, mg[0], mg[1], missing(okA, okB, mg))
 		}
-		t.merges[pairKey(a, b)] = uint64(i)<<32 | uint64(uint32(c))
+		t.merges.set(pairKey(a, b), uint64(i)<<32|uint64(uint32(c)))
 	}
 	return nil
 }
@@ -223,7 +227,7 @@ func (t *Tokenizer) setModel(m *modelJSON) error {
 // utf8Byte reports whether b can occur in valid UTF-8.
 func utf8Byte(b byte) bool { return b != 0xC0 && b != 0xC1 && b < 0xF5 }
 
-func missing(okA, okB bool, mg mergeJSON) string {
+func missing(okA, okB bool, mg [2]string) string {
 	switch {
 	case !okA:
 		return mg[0]

@@ -94,6 +94,13 @@ func nextWord(s string, i int) int {
 // runEnd returns the end of the run of class cls that continues at s[j].
 func runEnd(s string, j int, cls charClass) int {
 	for j < len(s) {
+		if b := s[j]; b < utf8.RuneSelf {
+			if asciiClass[b] != cls {
+				break
+			}
+			j++
+			continue
+		}
 		c, n := classAt(s, j)
 		if c != cls {
 			break
