@@ -32,3 +32,20 @@ type LM interface {
 	// the state advances past them, so a long input can be fed in chunks of any size.
 	Forward(tokens []int32, batch, seq int, state State) ([]float32, error)
 }
+
+// Param is one parameter tensor of a model under its checkpoint name.
+type Param struct {
+	Name  string
+	Shape []int     // outermost first, as in the checkpoint
+	Data  []float32 // the model's live values (shared, not copied)
+}
+
+// Exporter is a model that can be written back as a Hugging Face checkpoint.
+type Exporter interface {
+	// Params lists the parameters under their Hugging Face names, a tied
+	// output head once (as save_pretrained writes it).
+	Params() []Param
+	// HFConfig returns config.json as Hugging Face transformers writes it
+	// for this architecture.
+	HFConfig() ([]byte, error)
+}

@@ -31,8 +31,9 @@ type Model struct {
 	// of an internal buffer, valid only during the call.
 	Trace func(name string, data []float32, shape []int)
 
-	ws   *nn.SSDWorkspace // chunked-scan scratch for Config.ChunkSize
-	acts []*activations   // most recently used first, at most two shapes
+	params []model.Param    // every tensor read, under its HF name, sharing the weights
+	ws     *nn.SSDWorkspace // chunked-scan scratch for Config.ChunkSize
+	acts   []*activations   // most recently used first, at most two shapes
 }
 
 // Block is one pre-norm residual block (mamba_ssm modules/block.py Block):
@@ -63,7 +64,7 @@ func New(cfg Config, w model.Weights) (*Model, error) {
 	if l.err != nil {
 		return nil, l.err
 	}
-	m := &Model{Config: cfg, LMHead: head, Blocks: make([]Block, cfg.NLayer)}
+	m := &Model{Config: cfg, LMHead: head, Blocks: make([]Block, cfg.NLayer), params: l.params}
 	var err error
 	if m.Embedding, err = nn.NewEmbedding(emb, cfg.PaddedVocab(), cfg.DModel); err != nil {
 		return nil, err

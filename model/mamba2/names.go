@@ -54,10 +54,12 @@ type blockWeights struct {
 	norm, inProj, inProjBias, convWeight, convBias, dtBias, aLog, d, gatedNorm, outProj, outProjBias []float32
 }
 
-// loader reads tensors from w, keeping the first error.
+// loader reads tensors from w, keeping the first error, and records each
+// under its Hugging Face name for Params.
 type loader struct {
-	w   model.Weights
-	err error
+	w      model.Weights
+	err    error
+	params []model.Param
 }
 
 // load reads name and checks its shape.
@@ -78,6 +80,11 @@ func (l *loader) load(name string, shape []int) []float32 {
 		l.err = fmt.Errorf("mamba2: tensor %s has shape %v, want %v", name, got, shape)
 		return nil
 	}
+	hfName := name
+	if name == nameEmbedding {
+		hfName = nameEmbeddingHF
+	}
+	l.params = append(l.params, model.Param{Name: hfName, Shape: shape, Data: data})
 	return data
 }
 
