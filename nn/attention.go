@@ -76,3 +76,60 @@ func causalSoftmax(row []float32, visible int) {
 	}
 	clear(row[visible:])
 }
+
+// Backward computes the gradients of Forward per (batch, head), from the
+// saved probabilities P, the standard attention backward (as written out in
+// Dao et al. 2022, FlashAttention, App. B):
+//
+//	dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),
+//	dQ = Scale·dS·K,  dK = Scale·dSᵀ·Q,  dV = Pᵀ·dO
+//
+//	dout:   (batch, seq, Heads·HeadSize)         gradient of out
+//	probs:  (batch, Heads, seq, past+seq)        P from Forward
+//	q:      (batch, Heads, seq, HeadSize);  k, v: (batch, Heads, capacity, HeadSize)
+//	dq:     (batch, Heads, seq, HeadSize)        written
+//	dk, dv: (batch, Heads, capacity, HeadSize)   rows 0..past+seq-1 written
+//	dprobs: (batch, Heads, seq, past+seq)        scratch; holds dS on return
+//
+// Gradients do not flow past the cache: dk and dv rows below past are the
+// gradients of those cached keys and values. Backward allocates nothing.
+func (a Attention) Backward(dq, dk, dv, dprobs, dout, probs, q, k, v []float32, batch, seq, past, capacity int) {
+	hs, width, keys := a.HeadSize, a.Heads*a.HeadSize, past+seq
+	if keys > capacity || len(dprobs) < batch*a.Heads*seq*keys || len(probs) < batch*a.Heads*seq*keys {
+		panic(fmt.Sprintf("nn.Attention.Backward: probs/dprobs too short or past %d + seq %d exceeds capacity %d", past, seq, capacity))
+	}
+	for b := 0; b < batch; b++ {
+		for h := 0; h < a.Heads; h++ {
+			bh := b*a.Heads + h
+			qh, dqh := q[bh*seq*hs:], dq[bh*seq*hs:]
+			kh, vh := k[bh*capacity*hs:], v[bh*capacity*hs:]
+			dkh, dvh := dk[bh*capacity*hs:], dv[bh*capacity*hs:]
+			ph, dph := probs[bh*seq*keys:(bh+1)*seq*keys], dprobs[bh*seq*keys:(bh+1)*seq*keys]
+			doh := dout[b*seq*width+h*hs:]
+			// dV (keys, hs) = Pᵀ (keys, seq) · dO (seq, hs)
+			kernel.Sgemm(true, false, keys, hs, seq, 1, ph, keys, doh, width, 0, dvh, hs)
+			// dP (seq, keys) = dO (seq, hs) · Vᵀ (hs, keys)
+			kernel.Sgemm(false, true, seq, keys, hs, 1, doh, width, vh, hs, 0, dph, keys)
+			for t := 0; t < seq; t++ {
+				softmaxBackward(dph[t*keys:(t+1)*keys], ph[t*keys:(t+1)*keys])
+			}
+			// dQ (seq, hs) = Scale · dS (seq, keys) · K (keys, hs)
+			kernel.Sgemm(false, false, seq, hs, keys, a.Scale, dph, keys, kh, hs, 0, dqh, hs)
+			// dK (keys, hs) = Scale · dSᵀ (keys, seq) · Q (seq, hs)
+			kernel.Sgemm(true, false, keys, hs, seq, a.Scale, dph, keys, qh, hs, 0, dkh, hs)
+		}
+	}
+}
+
+// softmaxBackward turns dp into ds = p ⊙ (dp − Σ_j dp_j·p_j) in place; masked
+// entries (p = 0) get 0.
+func softmaxBackward(dp, p []float32) {
+	var dot float64
+	for j, x := range p {
+		dot += float64(dp[j]) * float64(x)
+	}
+	d := float32(dot)
+	for j, x := range p {
+		dp[j] = x * (dp[j] - d)
+	}
+}

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"testing"
 
-	"github.com/steady-ml/steady/safetensors"
+	"github.com/steady-ml/steady/internal/fixture"
 )
 
 // attentionRef is the readable float64 twin of Attention.Forward.
@@ -76,23 +75,8 @@ func TestAttentionForwardMatchesReference(t *testing.T) {
 // fixture (HF v4.40.2) from its stored input_layernorm_out: Linear (qkv),
 // Rotary on q and k, Attention, Linear (dense).
 func TestGPTNeoXAttentionMatchesFixture(t *testing.T) {
-	const dir = "../../shared/fixtures/gpt_neox/"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("fixtures not found: %v", err)
-	}
 	const batch, seq, heads, hs, rotDims, hidden = 2, 33, 4, 16, 4, 64
-	load := func(file, name string) []float32 {
-		f, err := safetensors.Open(dir + file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		x, _, err := f.F32(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	load := func(file, name string) []float32 { return fixture.F32(t, fixture.Open(t, "gpt_neox", file), name) }
 	p := "gpt_neox.layers.0.attention."
 	qkv, err := NewLinear(load("model.safetensors", p+"query_key_value.weight"), load("model.safetensors", p+"query_key_value.bias"), hidden, 3*hidden)
 	if err != nil {

@@ -67,3 +67,38 @@ func (l LayerNorm) Forward(y, mean, rstd, x []float32, rows int) {
 		}
 	}
 }
+
+// Backward computes the gradients of LayerNorm for rows rows, from the
+// Forward input x and the mean and rstd Forward saved. With n̂ = (x−μ)·rstd
+// and g = dy·γ (llm.c layernorm_backward):
+//
+//	dx = rstd · (g − mean(g) − n̂·mean(g·n̂))    written
+//	dγ += Σ_rows dy·n̂,  dβ += Σ_rows dy          accumulated
+//
+//	dy, x, dx: (rows, Dim)   mean, rstd: (rows)   dW, db: (Dim)
+//
+// dx may alias dy. Backward allocates nothing.
+func (l LayerNorm) Backward(dx, dW, db, dy, x, mean, rstd []float32, rows int) {
+	d := l.Dim
+	if len(dy) < rows*d || len(x) < rows*d || len(dx) < rows*d || len(mean) < rows || len(rstd) < rows || len(dW) < d || len(db) < d {
+		panic(fmt.Sprintf("nn.LayerNorm.Backward: slices too short for rows %d, dim %d", rows, d))
+	}
+	for r := 0; r < rows; r++ {
+		xr, dyr, dxr := x[r*d:(r+1)*d], dy[r*d:(r+1)*d], dx[r*d:(r+1)*d]
+		mu, rs := mean[r], rstd[r]
+		var gMean, gnMean float64 // mean(g), mean(g·n̂)
+		for i, v := range xr {
+			n := (v - mu) * rs
+			g := dyr[i] * l.Weight[i]
+			gMean += float64(g)
+			gnMean += float64(g * n)
+			dW[i] += dyr[i] * n
+			db[i] += dyr[i]
+		}
+		gm, gnm := float32(gMean/float64(d)), float32(gnMean/float64(d))
+		for i, v := range xr {
+			n := (v - mu) * rs
+			dxr[i] = rs * (dyr[i]*l.Weight[i] - gm - n*gnm)
+		}
+	}
+}

@@ -54,3 +54,30 @@ func (l Linear) Forward(y, x []float32, rows int) {
 	// y (rows, Out) = x (rows, In) · Wᵀ (In, Out) + beta·y
 	kernel.Sgemm(false, true, rows, l.Out, l.In, 1, x, l.In, l.Weight, l.In, beta, y, l.Out)
 }
+
+// Backward computes the gradients of y = x·Wᵀ + b for rows inputs.
+//
+//	dy: (rows, Out)   x: (rows, In) the Forward input
+//	dx: (rows, In)    written: dx = dy·W; skipped when nil
+//	dW: (Out, In)     accumulated: dW += dyᵀ·x
+//	db: (Out)         accumulated: db += Σ_rows dy; skipped when nil
+//
+// dx must not alias dy or x. Backward allocates nothing.
+func (l Linear) Backward(dx, dW, db, dy, x []float32, rows int) {
+	if len(dy) < rows*l.Out || len(x) < rows*l.In || len(dW) < l.Out*l.In || (dx != nil && len(dx) < rows*l.In) || (db != nil && len(db) < l.Out) {
+		panic(fmt.Sprintf("nn.Linear.Backward: slices too short for rows %d, in %d, out %d", rows, l.In, l.Out))
+	}
+	if dx != nil {
+		// dx (rows, In) = dy (rows, Out) · W (Out, In)
+		kernel.Sgemm(false, false, rows, l.In, l.Out, 1, dy, l.Out, l.Weight, l.In, 0, dx, l.In)
+	}
+	// dW (Out, In) += dyᵀ (Out, rows) · x (rows, In)
+	kernel.Sgemm(true, false, l.Out, l.In, rows, 1, dy, l.Out, x, l.In, 1, dW, l.In)
+	if db != nil {
+		for r := 0; r < rows; r++ {
+			for o, g := range dy[r*l.Out : (r+1)*l.Out] {
+				db[o] += g
+			}
+		}
+	}
+}

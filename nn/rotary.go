@@ -61,3 +61,19 @@ func (r Rotary) Apply(x []float32, pos int) {
 		hi[i] = b*cos[i] + a*sin[i]
 	}
 }
+
+// Backward maps the gradient of a rotated vector back through Apply at
+// position pos, in place: the rotation is orthogonal, so dx = Rᵀ·dy is the
+// rotation by −θ. The pass-through elements keep their gradient.
+//
+//	dy: (≥ Dims), overwritten with dx
+func (r Rotary) Backward(dy []float32, pos int) {
+	h := r.Dims / 2
+	cos, sin := r.cos[pos*h:(pos+1)*h], r.sin[pos*h:(pos+1)*h]
+	lo, hi := dy[:h], dy[h:r.Dims]
+	for i := range h {
+		a, b := lo[i], hi[i]
+		lo[i] = a*cos[i] + b*sin[i]
+		hi[i] = b*cos[i] - a*sin[i]
+	}
+}

@@ -66,3 +66,32 @@ func TestNewRotaryRejectsBadArguments(t *testing.T) {
 		})
 	}
 }
+
+// TestRotaryBackwardIsTranspose checks ⟨Apply(x), y⟩ = ⟨x, Backward(y)⟩, which
+// makes Backward the exact gradient of the linear map Apply.
+func TestRotaryBackwardIsTranspose(t *testing.T) {
+	for _, c := range []struct {
+		name                string
+		dims, headSize, pos int
+	}{{"dims4_head16_pos7", 4, 16, 7}, {"dims64_head64_pos300", 64, 64, 300}} {
+		t.Run(c.name, func(t *testing.T) {
+			rot, err := NewRotary(c.dims, c.pos+1, 10000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(10, uint64(c.pos)))
+			x, y := randSlice(r, c.headSize, 1), randSlice(r, c.headSize, 1)
+			rx, ry := append([]float32(nil), x...), append([]float32(nil), y...)
+			rot.Apply(rx, c.pos)
+			rot.Backward(ry, c.pos)
+			var lhs, rhs float64
+			for i := range x {
+				lhs += float64(rx[i]) * float64(y[i])
+				rhs += float64(x[i]) * float64(ry[i])
+			}
+			if math.Abs(lhs-rhs) > 1e-5 {
+				t.Errorf("⟨Apply x, y⟩ = %g, ⟨x, Backward y⟩ = %g", lhs, rhs)
+			}
+		})
+	}
+}

@@ -34,6 +34,7 @@ type rawConfig struct {
 	IntermediateSize      *int            `json:"intermediate_size"`
 	HiddenAct             *string         `json:"hidden_act"`
 	RotaryPct             *float64        `json:"rotary_pct"`
+	PartialRotaryFactor   *float64        `json:"partial_rotary_factor"`
 	RotaryEmbBase         *float64        `json:"rotary_emb_base"`
 	RopeTheta             *float64        `json:"rope_theta"`
 	MaxPositionEmbeddings *int            `json:"max_position_embeddings"`
@@ -52,7 +53,8 @@ type rawConfig struct {
 // The other fields default as in transformers' GPTNeoXConfig: hidden_act
 // "gelu", rotary_pct 0.25, rotary_emb_base 10000, max_position_embeddings 2048,
 // layer_norm_eps 1e-5, use_parallel_residual true, attention_bias true,
-// tie_word_embeddings false. rope_theta is accepted for rotary_emb_base.
+// tie_word_embeddings false. rope_theta is accepted for rotary_emb_base and
+// partial_rotary_factor for rotary_pct.
 // rope_scaling must be absent or null.
 func ParseConfig(data []byte) (Config, error) {
 	var r rawConfig
@@ -94,10 +96,21 @@ func ParseConfig(data []byte) (Config, error) {
 		}
 		*f.dst = *f.src
 	}
-	if r.RotaryEmbBase != nil && r.RopeTheta != nil && *r.RotaryEmbBase != *r.RopeTheta {
-		return Config{}, fmt.Errorf("gpt_neox config: rotary_emb_base %g and rope_theta %g contradict each other", *r.RotaryEmbBase, *r.RopeTheta)
+	// Later transformers versions spell two fields differently; either
+	// spelling is accepted, both only when they agree.
+	for _, a := range []struct {
+		name, alias string
+		v, w        *float64
+	}{
+		{"rotary_emb_base", "rope_theta", r.RotaryEmbBase, r.RopeTheta},
+		{"rotary_pct", "partial_rotary_factor", r.RotaryPct, r.PartialRotaryFactor},
+	} {
+		if a.v != nil && a.w != nil && *a.v != *a.w {
+			return Config{}, fmt.Errorf("gpt_neox config: %s %g and %s %g contradict each other", a.name, *a.v, a.alias, *a.w)
+		}
 	}
 	setIf(&c.HiddenAct, r.HiddenAct)
+	setIf(&c.RotaryPct, r.PartialRotaryFactor)
 	setIf(&c.RotaryPct, r.RotaryPct)
 	setIf(&c.RotaryEmbBase, r.RopeTheta)
 	setIf(&c.RotaryEmbBase, r.RotaryEmbBase)

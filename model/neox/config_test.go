@@ -1,17 +1,12 @@
 package neox
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
 
 func TestParseConfigFixture(t *testing.T) {
-	data, err := os.ReadFile(fixtureDir + "config.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := ParseConfig(data)
+	got, err := ParseConfig(fixtureConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +49,7 @@ func TestParseConfigOverrides(t *testing.T) {
 	}{
 		{"rope_theta_alias", `"rope_theta": 500000`, func(c Config) bool { return c.RotaryEmbBase == 500000 }},
 		{"rope_theta_equals_base", `"rope_theta": 20000, "rotary_emb_base": 20000`, func(c Config) bool { return c.RotaryEmbBase == 20000 }},
+		{"partial_rotary_factor_alias", `"partial_rotary_factor": 0.5`, func(c Config) bool { return c.RotaryPct == 0.5 }},
 		{"sequential_residual", `"use_parallel_residual": false`, func(c Config) bool { return !c.UseParallelResidual }},
 		{"no_attention_bias", `"attention_bias": false`, func(c Config) bool { return !c.AttentionBias }},
 		{"gelu_new", `"hidden_act": "gelu_new"`, func(c Config) bool { return c.HiddenAct == "gelu_new" }},
@@ -88,6 +84,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"rotary_pct_zero", `{` + minimalConfig + `, "rotary_pct": 0}`, "rotary_pct"},
 		{"rope_scaling_set", `{` + minimalConfig + `, "rope_scaling": {"type": "linear", "factor": 2}}`, "rope_scaling"},
 		{"rope_theta_contradicts", `{` + minimalConfig + `, "rope_theta": 1, "rotary_emb_base": 2}`, "contradict"},
+		{"partial_rotary_factor_contradicts", `{` + minimalConfig + `, "rotary_pct": 0.25, "partial_rotary_factor": 0.5}`, "contradict"},
 		{"unsupported_act", `{` + minimalConfig + `, "hidden_act": "relu"}`, "hidden_act"},
 		{"negative_eps", `{` + minimalConfig + `, "layer_norm_eps": -1}`, "layer_norm_eps"},
 		{"zero_layers", `{` + minimalConfig + `, "num_hidden_layers": 0}`, "num_hidden_layers"},

@@ -1,7 +1,8 @@
 // Package neox is GPT-NeoX / Pythia (Hugging Face GPTNeoXForCausalLM): the
-// configuration, the parameters looked up by checkpoint name, the forward
-// pass and key/value-cache decoding. It does no I/O; weights come through
-// model.Weights.
+// configuration, the parameters looked up by checkpoint name (Params), the
+// forward pass (Forward, ForwardInto), key/value-cache decoding (State) and
+// the fp32 loss gradient (LossAndGrad, backward.go). It does no I/O; weights
+// come through model.Weights.
 //
 // The block (transformers v4.40.2 modeling_gpt_neox.py, eager attention):
 //
@@ -30,9 +31,12 @@
 // [all q | all k | all v]. Rotary embedding rotates the first rotary_ndims =
 // int(head_size·rotary_pct) dims of q and k in the rotate-half layout.
 //
-// Precision: parameters, activations and the key/value cache are float32;
-// LayerNorm moments and the softmax normaliser accumulate in float64. A
-// bf16 model is a float32 model whose weights were rounded to bf16.
+// Precision: parameters, activations, gradients and the key/value cache are
+// float32; LayerNorm moments, the softmax normaliser and the cross-entropy's
+// log-sum-exp accumulate in float64. A bf16 model is a float32 model whose
+// weights were rounded to bf16 (its logits stay within the fixture's
+// divergence tolerances of HF's all-bf16 forward); autocast-style mixed
+// precision is not implemented here.
 //
 // Non-persistent buffers that real Pythia checkpoints may carry
 // (attention.bias, attention.masked_bias, attention.rotary_emb.inv_freq) are

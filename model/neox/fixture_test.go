@@ -6,22 +6,9 @@ import (
 	"testing"
 
 	"github.com/steady-ml/steady/half"
+	"github.com/steady-ml/steady/internal/fixture"
 	"github.com/steady-ml/steady/safetensors"
 )
-
-// fixtureDir is shared/fixtures/gpt_neox/ in the nearest ancestor of the
-// package directory that has one: the repository root in a checkout that
-// carries shared/, or the directory above it in the workspace.
-var fixtureDir = func() string {
-	dir := "../../"
-	for range 4 {
-		if _, err := os.Stat(dir + "shared/fixtures/gpt_neox/config.json"); err == nil {
-			break
-		}
-		dir += "../"
-	}
-	return dir + "shared/fixtures/gpt_neox/"
-}()
 
 // fileWeights implements model.Weights over a safetensors file; round, when
 // not nil, is applied to every value (e.g. bf16 rounding).
@@ -42,14 +29,11 @@ func (w fileWeights) F32(name string) ([]float32, []int, error) {
 	return data, shape, err
 }
 
+// openFixture opens shared/fixtures/gpt_neox/<name> (the test is skipped
+// when shared/ is absent).
 func openFixture(t testing.TB, name string) *safetensors.File {
 	t.Helper()
-	f, err := safetensors.Open(fixtureDir + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
+	return fixture.Open(t, "gpt_neox", name)
 }
 
 func fixtureF32(t testing.TB, f *safetensors.File, name string) ([]float32, []int) {
@@ -61,15 +45,20 @@ func fixtureF32(t testing.TB, f *safetensors.File, name string) ([]float32, []in
 	return data, shape
 }
 
+func fixtureConfig(t testing.TB) []byte {
+	t.Helper()
+	data, err := os.ReadFile(fixture.Path(t, "gpt_neox", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // fixtureModel loads gpt_neox/config.json and model.safetensors, with every
 // weight passed through round when it is not nil.
 func fixtureModel(t testing.TB, round func(float32) float32) *Model {
 	t.Helper()
-	data, err := os.ReadFile(fixtureDir + "config.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := ParseConfig(data)
+	cfg, err := ParseConfig(fixtureConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,63 +69,27 @@ func fixtureModel(t testing.TB, round func(float32) float32) *Model {
 	return m
 }
 
-// fixtureInputs returns inputs.safetensors' input_ids (2, 33) as int32.
+// fixtureInputs returns inputs.safetensors' input_ids (2, 33).
 func fixtureInputs(t testing.TB) (tokens []int32, batch, seq int) {
 	t.Helper()
-	ids, shape, err := openFixture(t, "inputs.safetensors").I64("input_ids")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens = make([]int32, len(ids))
-	for i, id := range ids {
-		tokens[i] = int32(id)
-	}
-	return tokens, shape[0], shape[1]
-}
-
-// diff holds the max-abs and max-rel difference of two tensors and the first
-// index beyond tolerance (-1 if none).
-type diff struct {
-	maxAbs, maxRel, meanAbs float64
-	firstBad                int
-}
-
-func compare(got, want []float32, atol float64) diff {
-	d := diff{firstBad: -1}
-	var sum float64
-	for i := range want {
-		e := math.Abs(float64(got[i]) - float64(want[i]))
-		if math.IsNaN(e) {
-			e = math.Inf(1)
-		}
-		sum += e
-		d.maxAbs = max(d.maxAbs, e)
-		if w := math.Abs(float64(want[i])); w > 0 {
-			d.maxRel = max(d.maxRel, e/w)
-		}
-		if d.firstBad < 0 && e > atol {
-			d.firstBad = i
-		}
-	}
-	d.meanAbs = sum / float64(len(want))
-	return d
+	return fixture.Tokens(t, "gpt_neox")
 }
 
 // requireClose fails with max-abs/max-rel and the first bad index when got
-// and want differ by more than atol anywhere.
-func requireClose(t testing.TB, name string, got, want []float32, atol float64) diff {
+// and want differ by more than atol anywhere, and logs the errors otherwise.
+func requireClose(t testing.TB, name string, got, want []float32, atol float64) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d values, want %d", name, len(got), len(want))
+	fixture.RequireClose(t, name, got, want, atol, 0)
+	t.Logf("%s: %v", name, fixture.Compare(got, want, atol, 0))
+}
+
+// meanAbsDiff is mean |got − want|.
+func meanAbsDiff(got, want []float32) float64 {
+	var s float64
+	for i := range want {
+		s += math.Abs(float64(got[i]) - float64(want[i]))
 	}
-	d := compare(got, want, atol)
-	if d.firstBad >= 0 {
-		t.Errorf("%s: max abs %.3g, max rel %.3g (atol %g); first bad index %d: got %g, want %g",
-			name, d.maxAbs, d.maxRel, atol, d.firstBad, got[d.firstBad], want[d.firstBad])
-	} else {
-		t.Logf("%s: max abs %.3g, max rel %.3g", name, d.maxAbs, d.maxRel)
-	}
-	return d
+	return s / float64(len(want))
 }
 
 func bf16Round(x float32) float32 { return half.BF16FromF32(x).F32() }

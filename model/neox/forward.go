@@ -10,19 +10,65 @@ import (
 	"github.com/steady-ml/steady/model"
 )
 
-// activations are the buffers of one Forward, reused across layers and calls.
-// They grow to the largest call seen and are never shrunk.
+// activations are the buffers of a forward pass, reused across calls. They
+// grow to the largest call seen and are never shrunk. Inference runs every
+// layer through the one set in shared; a training forward (train.go) gives
+// each layer its own set so that Backward finds what each layer saw.
 type activations struct {
-	x       []float32 // residual stream: (batch·seq, hidden)
-	ln      []float32 // LN₁(x), then LN₂(x): (batch·seq, hidden)
-	qkv     []float32 // W_qkv·LN₁(x) + b: (batch·seq, 3·hidden), per head [q k v]
+	x      []float32 // residual stream: (batch·seq, hidden)
+	shared layerActs
+}
+
+// layerActs are one block's activations. Slices marked "train" are nil in
+// inference, which then skips saving them; in inference ln2 aliases ln1,
+// h4 aliases pre, and k, v are unused when a State holds the cache.
+type layerActs struct {
+	xIn     []float32 // train: the block input x: (batch·seq, hidden)
+	ln1     []float32 // LN₁(x): (batch·seq, hidden)
+	mean1   []float32 // train: LN₁ row means: (batch·seq)
+	rstd1   []float32 // train: LN₁ row 1/σ: (batch·seq)
+	qkv     []float32 // ln1·W_qkvᵀ + b: (batch·seq, 3·hidden), per head [q k v]
 	q       []float32 // queries after rotary: (batch, heads, seq, headSize)
-	probs   []float32 // softmax(QKᵀ/√d + mask): (batch, heads, seq, keys)
-	ctx     []float32 // P·V, heads side by side: (batch·seq, hidden)
-	attnOut []float32 // attention.dense(ctx): (batch·seq, hidden)
-	h4      []float32 // gelu(dense_h_to_4h(LN₂(x))): (batch·seq, intermediate)
-	mlpOut  []float32 // dense_4h_to_h(h4): (batch·seq, hidden)
 	k, v    []float32 // keys (after rotary) and values without a State: (batch, heads, seq, headSize)
+	probs   []float32 // softmax(q·kᵀ/√d + mask): (batch, heads, seq, keys)
+	ctx     []float32 // probs·v, heads side by side: (batch·seq, hidden)
+	attnOut []float32 // ctx·W_oᵀ + b_o: (batch·seq, hidden)
+	mid     []float32 // train, sequential residual: x + attnOut, the MLP's input: (batch·seq, hidden)
+	ln2     []float32 // LN₂ of the MLP input: (batch·seq, hidden)
+	mean2   []float32 // train: LN₂ row means: (batch·seq)
+	rstd2   []float32 // train: LN₂ row 1/σ: (batch·seq)
+	pre     []float32 // ln2·W_1ᵀ + b_1: (batch·seq, intermediate)
+	h4      []float32 // gelu(pre): (batch·seq, intermediate)
+	mlpOut  []float32 // h4·W_2ᵀ + b_2 (+ attnOut when parallel): (batch·seq, hidden)
+}
+
+// size (re)slices la's buffers for rows = batch·seq tokens whose attention
+// sees keys keys, with room for capacity keys in probs; train also sizes
+// the slices only training saves.
+func (la *layerActs) size(c Config, batch, seq, keys, capacity int, train bool) {
+	rows, h, heads := batch*seq, c.HiddenSize, c.NumAttentionHeads
+	la.ln1 = grow(la.ln1, rows*h)
+	la.qkv = grow(la.qkv, rows*3*h)
+	la.q = grow(la.q, rows*h)
+	la.k = grow(la.k, rows*h)
+	la.v = grow(la.v, rows*h)
+	la.probs = grow(la.probs, batch*heads*seq*capacity)[:batch*heads*seq*keys]
+	la.ctx = grow(la.ctx, rows*h)
+	la.attnOut = grow(la.attnOut, rows*h)
+	la.pre = grow(la.pre, rows*c.IntermediateSize)
+	la.mlpOut = grow(la.mlpOut, rows*h)
+	if !train {
+		la.ln2, la.h4 = la.ln1, la.pre
+		return
+	}
+	la.xIn = grow(la.xIn, rows*h)
+	la.mean1, la.rstd1 = grow(la.mean1, rows), grow(la.rstd1, rows)
+	la.mean2, la.rstd2 = grow(la.mean2, rows), grow(la.rstd2, rows)
+	la.ln2 = grow(la.ln2, rows*h)
+	la.h4 = grow(la.h4, rows*c.IntermediateSize)
+	if !c.UseParallelResidual {
+		la.mid = grow(la.mid, rows*h)
+	}
 }
 
 // grow returns buf resliced to n elements, reallocated only if too small.
@@ -114,7 +160,7 @@ func (m *Model) trace(layer int, name string, data []float32, shape ...int) {
 // forward is the model on validated input: embed, blocks, final LN, head.
 func (m *Model) forward(logits []float32, tokens []int32, batch, seq int, s *State) {
 	c := m.Config
-	rows, h, heads := batch*seq, c.HiddenSize, c.NumAttentionHeads
+	rows, h := batch*seq, c.HiddenSize
 	past, capacity := 0, seq
 	if s != nil {
 		past = s.n
@@ -123,92 +169,101 @@ func (m *Model) forward(logits []float32, tokens []int32, batch, seq int, s *Sta
 	}
 	a := &m.act
 	a.x = grow(a.x, rows*h)
-	a.ln = grow(a.ln, rows*h)
-	a.qkv = grow(a.qkv, rows*3*h)
-	a.q = grow(a.q, rows*h)
-	a.probs = grow(a.probs, batch*heads*seq*capacity)[:batch*heads*seq*(past+seq)]
-	a.ctx = grow(a.ctx, rows*h)
-	a.attnOut = grow(a.attnOut, rows*h)
-	a.h4 = grow(a.h4, rows*c.IntermediateSize)
-	a.mlpOut = grow(a.mlpOut, rows*h)
-	if s == nil {
-		a.k = grow(a.k, rows*h)
-		a.v = grow(a.v, rows*h)
-	}
+	la := &a.shared
+	la.size(c, batch, seq, past+seq, capacity, false)
 
-	// x = E_in[tokens]; ids were checked, so the lookup cannot fail.
-	if err := m.embedIn.Forward(a.x, tokens); err != nil {
-		panic(err)
-	}
-	m.trace(-1, "embeddings", a.x, batch, seq, h)
+	m.embed(tokens, batch, seq)
 	for i := range m.layers {
-		k, v := a.k, a.v
+		k, v := la.k, la.v
 		if s != nil {
 			k, v = s.keys[i], s.values[i]
 		}
-		m.block(i, k, v, batch, seq, past, capacity)
+		m.block(i, la, k, v, batch, seq, past, capacity)
 	}
 	if s != nil {
 		s.n += seq
 	}
-	m.finalLN.Forward(a.ln, nil, nil, a.x, rows)
-	m.trace(-1, "final_layer_norm_out", a.ln, batch, seq, h)
-	m.embedOut.Forward(logits, a.ln, rows) // logits = LN_f(x)·E_outᵀ
+	m.head(logits, la.ln1, nil, nil, batch, seq)
+}
+
+// embed writes x = E_in[tokens]; the ids were checked, so it cannot fail.
+func (m *Model) embed(tokens []int32, batch, seq int) {
+	if err := m.embedIn.Forward(m.act.x, tokens); err != nil {
+		panic(err)
+	}
+	m.trace(-1, "embeddings", m.act.x, batch, seq, m.Config.HiddenSize)
+}
+
+// head writes logits = LN_f(x)·E_outᵀ, with LN_f(x) in lnf and, when not
+// nil, its row means and 1/σ in mean and rstd.
+//
+//	lnf: (batch·seq, hidden)   logits: (batch·seq, vocab)
+func (m *Model) head(logits, lnf, mean, rstd []float32, batch, seq int) {
+	c, rows := m.Config, batch*seq
+	m.finalLN.Forward(lnf, mean, rstd, m.act.x, rows)
+	m.trace(-1, "final_layer_norm_out", lnf, batch, seq, c.HiddenSize)
+	m.embedOut.Forward(logits, lnf, rows)
 	m.trace(-1, "logits", logits[:rows*c.VocabSize], batch, seq, c.VocabSize)
 }
 
-// block runs layer i on the residual stream m.act.x in place, appending the
-// new keys and values at rows past..past+seq-1 of k and v.
+// block runs layer i on the residual stream m.act.x in place, with its
+// activations in la, appending the new keys and values at rows
+// past..past+seq-1 of k and v.
 //
 //	k, v: (batch, heads, capacity, headSize)
-func (m *Model) block(i int, k, v []float32, batch, seq, past, capacity int) {
-	c, l, a := m.Config, &m.layers[i], &m.act
+func (m *Model) block(i int, la *layerActs, k, v []float32, batch, seq, past, capacity int) {
+	c, l, x := m.Config, &m.layers[i], m.act.x
 	rows, h, heads := batch*seq, c.HiddenSize, c.NumAttentionHeads
+	if la.xIn != nil {
+		copy(la.xIn, x)
+	}
 
 	// Attention (HF GPTNeoXAttention.forward / _attn, eager).
-	l.ln1.Forward(a.ln, nil, nil, a.x, rows) // ln = LN₁(x)
-	m.trace(i, "input_layernorm_out", a.ln, batch, seq, h)
-	l.qkv.Forward(a.qkv, a.ln, rows) // qkv = ln·W_qkvᵀ + b_qkv
-	m.trace(i, "qkv", a.qkv, batch, seq, 3*h)
-	m.splitHeads(k, v, batch, seq, past, capacity)                        // q, k ← rotary(q, k) at positions past..; k, v appended
-	m.attn.Forward(a.ctx, a.probs, a.q, k, v, batch, seq, past, capacity) // ctx = softmax(q·kᵀ/√d + mask)·v
-	m.trace(i, "attn_probs", a.probs, batch, heads, seq, past+seq)
-	l.dense.Forward(a.attnOut, a.ctx, rows) // a = ctx·W_oᵀ + b_o
-	m.trace(i, "attention_out", a.attnOut, batch, seq, h)
+	l.ln1.Forward(la.ln1, la.mean1, la.rstd1, x, rows) // ln1 = LN₁(x)
+	m.trace(i, "input_layernorm_out", la.ln1, batch, seq, h)
+	l.qkv.Forward(la.qkv, la.ln1, rows) // qkv = ln1·W_qkvᵀ + b_qkv
+	m.trace(i, "qkv", la.qkv, batch, seq, 3*h)
+	m.splitHeads(la, k, v, batch, seq, past, capacity)                       // q, k ← rotary(q, k) at positions past..; k, v appended
+	m.attn.Forward(la.ctx, la.probs, la.q, k, v, batch, seq, past, capacity) // ctx = softmax(q·kᵀ/√d + mask)·v
+	m.trace(i, "attn_probs", la.probs, batch, heads, seq, past+seq)
+	l.dense.Forward(la.attnOut, la.ctx, rows) // a = ctx·W_oᵀ + b_o
+	m.trace(i, "attention_out", la.attnOut, batch, seq, h)
 
 	if !c.UseParallelResidual {
-		add(a.x, a.attnOut, a.x) // sequential: x ← a + x (HF: attn_output = attn_output + hidden_states)
+		add(x, la.attnOut, x) // sequential: x ← a + x (HF: attn_output = attn_output + hidden_states)
+		if la.mid != nil {
+			copy(la.mid, x)
+		}
 	}
 	// MLP (HF GPTNeoXMLP): reads x, the block input when parallel.
-	l.ln2.Forward(a.ln, nil, nil, a.x, rows) // ln = LN₂(x)
-	m.trace(i, "post_attention_layernorm_out", a.ln, batch, seq, h)
-	l.fc1.Forward(a.h4, a.ln, rows)     // h4 = ln·W_1ᵀ + b_1
-	m.activate(a.h4)                    // h4 = gelu(h4)
-	l.fc2.Forward(a.mlpOut, a.h4, rows) // f = h4·W_2ᵀ + b_2
-	m.trace(i, "mlp_out", a.mlpOut, batch, seq, h)
+	l.ln2.Forward(la.ln2, la.mean2, la.rstd2, x, rows) // ln2 = LN₂(x)
+	m.trace(i, "post_attention_layernorm_out", la.ln2, batch, seq, h)
+	l.fc1.Forward(la.pre, la.ln2, rows)   // pre = ln2·W_1ᵀ + b_1
+	m.activate(la.h4, la.pre)             // h4 = gelu(pre)
+	l.fc2.Forward(la.mlpOut, la.h4, rows) // f = h4·W_2ᵀ + b_2
+	m.trace(i, "mlp_out", la.mlpOut, batch, seq, h)
 	if c.UseParallelResidual {
-		add(a.mlpOut, a.mlpOut, a.attnOut) // parallel: f ← f + a, then x ← f + x (HF: mlp_output + attn_output + hidden_states)
+		add(la.mlpOut, la.mlpOut, la.attnOut) // parallel: f ← f + a, then x ← f + x (HF: mlp_output + attn_output + hidden_states)
 	}
-	add(a.x, a.mlpOut, a.x) // x ← f + x
-	m.trace(i, "out", a.x, batch, seq, h)
+	add(x, la.mlpOut, x) // x ← f + x
+	m.trace(i, "out", x, batch, seq, h)
 }
 
-// splitHeads scatters m.act.qkv's per-head [q k v] columns: q into m.act.q,
-// k and v into rows past.. of the cache, rotating q and k by position.
+// splitHeads scatters la.qkv's per-head [q k v] columns: q into la.q, k and
+// v into rows past.. of the cache, rotating q and k by position.
 //
 //	qkv: (batch, seq, heads, 3, headSize) → q: (batch, heads, seq, headSize),
 //	k, v: (batch, heads, capacity, headSize)
-func (m *Model) splitHeads(k, v []float32, batch, seq, past, capacity int) {
+func (m *Model) splitHeads(la *layerActs, k, v []float32, batch, seq, past, capacity int) {
 	heads, hs := m.Config.NumAttentionHeads, m.Config.HeadSize()
-	a := &m.act
 	for b := 0; b < batch; b++ {
 		for t := 0; t < seq; t++ {
 			pos := past + t
-			row := a.qkv[(b*seq+t)*3*heads*hs:]
+			row := la.qkv[(b*seq+t)*3*heads*hs:]
 			for hd := 0; hd < heads; hd++ {
 				src := row[hd*3*hs:]
 				bh := b*heads + hd
-				qd := a.q[(bh*seq+t)*hs : (bh*seq+t+1)*hs]
+				qd := la.q[(bh*seq+t)*hs : (bh*seq+t+1)*hs]
 				kd := k[(bh*capacity+pos)*hs : (bh*capacity+pos+1)*hs]
 				vd := v[(bh*capacity+pos)*hs : (bh*capacity+pos+1)*hs]
 				copy(qd, src[:hs])
@@ -225,20 +280,21 @@ func (m *Model) splitHeads(k, v []float32, batch, seq, past, capacity int) {
 // the erf GELU costs about 20 ns an element, a goroutine about 1 µs.
 const parallelMin = 1 << 15
 
-// activate applies the MLP activation to h in place, split over
-// kernel.Threads() goroutines when h is large (prefill); small inputs
-// (decode) run inline and allocate nothing.
-func (m *Model) activate(h []float32) {
+// activate writes y = act(x) (y may alias x), split over kernel.Threads()
+// goroutines when x is large (prefill); small inputs (decode) run inline and
+// allocate nothing.
+func (m *Model) activate(y, x []float32) {
 	workers := kernel.Threads()
-	if len(h) < parallelMin || workers < 2 {
-		m.gelu(h, h)
+	if len(x) < parallelMin || workers < 2 {
+		m.gelu(y, x)
 		return
 	}
 	var wg sync.WaitGroup
-	chunk := (len(h) + workers - 1) / workers
-	for lo := 0; lo < len(h); lo += chunk {
-		part := h[lo:min(lo+chunk, len(h))]
-		wg.Go(func() { m.gelu(part, part) })
+	chunk := (len(x) + workers - 1) / workers
+	for lo := 0; lo < len(x); lo += chunk {
+		hi := min(lo+chunk, len(x))
+		xs, ys := x[lo:hi], y[lo:hi]
+		wg.Go(func() { m.gelu(ys, xs) })
 	}
 	wg.Wait()
 }

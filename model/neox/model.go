@@ -26,16 +26,18 @@ type Model struct {
 	// data is only valid during the call.
 	Trace func(name string, data []float32, shape []int)
 
-	embedIn  nn.Embedding // E_in: (vocab, hidden)
-	layers   []layer
-	finalLN  nn.LayerNorm // LN_f: (hidden)
-	embedOut nn.Linear    // E_out: (vocab, hidden), no bias
-	rotary   nn.Rotary    // tables for positions < max_position_embeddings
-	attn     nn.Attention
-	gelu     func(y, x []float32)
+	embedIn      nn.Embedding // E_in: (vocab, hidden)
+	layers       []layer
+	finalLN      nn.LayerNorm // LN_f: (hidden)
+	embedOut     nn.Linear    // E_out: (vocab, hidden), no bias
+	rotary       nn.Rotary    // tables for positions < max_position_embeddings
+	attn         nn.Attention
+	gelu         func(y, x []float32)
+	geluBackward func(dx, dy, x []float32)
 
-	mu  sync.Mutex
-	act activations
+	mu        sync.Mutex
+	act       activations
+	trainBufs trainBuffers
 }
 
 // layer is one GPT-NeoX block's parameters (float32).
@@ -102,9 +104,9 @@ func New(cfg Config, w model.Weights) (*Model, error) {
 	hs := cfg.HeadSize()
 	// norm_factor = head_size^-0.5, rounded to fp32 as torch's baddbmm alpha.
 	m.attn = nn.Attention{Heads: cfg.NumAttentionHeads, HeadSize: hs, Scale: float32(1 / math.Sqrt(float64(hs)))}
-	m.gelu = nn.GELU
+	m.gelu, m.geluBackward = nn.GELU, nn.GELUBackward
 	if cfg.HiddenAct != "gelu" {
-		m.gelu = nn.GELUTanh
+		m.gelu, m.geluBackward = nn.GELUTanh, nn.GELUTanhBackward
 	}
 	return m, nil
 }

@@ -47,10 +47,10 @@ func TestForwardBF16WeightsWithinDivergence(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := fixtureF32(t, openFixture(t, "forward_bf16.safetensors"), "logits")
-	d := compare(got, want, 0.1)
-	t.Logf("bf16 logits vs reference: max abs %.4g, mean abs %.4g", d.maxAbs, d.meanAbs)
-	if d.maxAbs > 0.1 || d.meanAbs > 0.015 {
-		t.Errorf("bf16 logits: max abs %.4g (tol 0.1), mean abs %.4g (tol 0.015), max rel %.3g, first index beyond 0.1: %d",
-			d.maxAbs, d.meanAbs, d.maxRel, d.firstBad)
+	requireClose(t, "bf16 logits", got, want, 0.1)
+	if mean := meanAbsDiff(got, want); mean > 0.015 {
+		t.Errorf("bf16 logits: mean abs %.4g, want ≤ 0.015", mean)
+	} else {
+		t.Logf("bf16 logits: mean abs %.4g", mean)
 	}
 }

@@ -5,13 +5,45 @@ import (
 	"testing"
 )
 
-// referenceLogits is the readable float64 twin of Model.Forward, written
+// referenceLogits is referenceLogits64 rounded to float32.
+func referenceLogits(m *Model, tokens []int32, batch, seq int) []float32 {
+	z := referenceLogits64(m, tokens, batch, seq)
+	out := make([]float32, len(z))
+	for i, x := range z {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+// referenceLoss is the mean next-token cross-entropy of referenceLogits64.
+func referenceLoss(m *Model, tokens []int32, batch, seq int) float64 {
+	v := m.Config.VocabSize
+	z := referenceLogits64(m, tokens, batch, seq)
+	var loss float64
+	for b := range batch {
+		for t := range seq - 1 {
+			row := z[(b*seq+t)*v : (b*seq+t+1)*v]
+			mx := math.Inf(-1)
+			for _, x := range row {
+				mx = math.Max(mx, x)
+			}
+			var sum float64
+			for _, x := range row {
+				sum += math.Exp(x - mx)
+			}
+			loss += math.Log(sum) + mx - row[tokens[b*seq+t+1]]
+		}
+	}
+	return loss / float64(batch*(seq-1))
+}
+
+// referenceLogits64 is the readable float64 twin of Model.Forward, written
 // straight from HF modeling_gpt_neox.py (v4.40.2, eager attention) with one
 // loop per op and no buffers shared between ops.
-func referenceLogits(m *Model, tokens []int32, batch, seq int) []float32 {
+func referenceLogits64(m *Model, tokens []int32, batch, seq int) []float64 {
 	c := m.Config
 	h, hs, rd := c.HiddenSize, c.HeadSize(), c.RotaryDims()
-	out := make([]float32, 0, batch*seq*c.VocabSize)
+	out := make([]float64, 0, batch*seq*c.VocabSize)
 	for b := range batch {
 		x := make([][]float64, seq) // (seq, hidden)
 		for t := range seq {
@@ -83,10 +115,7 @@ func referenceLogits(m *Model, tokens []int32, batch, seq int) []float32 {
 			}
 		}
 		for t := range seq {
-			y := refLinear(refLayerNorm(x[t], m.finalLN.Weight, m.finalLN.Bias, c.LayerNormEps), m.embedOut.Weight, nil)
-			for _, z := range y {
-				out = append(out, float32(z))
-			}
+			out = append(out, refLinear(refLayerNorm(x[t], m.finalLN.Weight, m.finalLN.Bias, c.LayerNormEps), m.embedOut.Weight, nil)...)
 		}
 	}
 	return out

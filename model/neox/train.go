@@ -1,0 +1,126 @@
+package neox
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/steady-ml/steady/nn"
+)
+
+// trainBuffers are LossAndGrad's activations (one set per layer) and
+// gradient scratch, grown to the largest call and reused.
+type trainBuffers struct {
+	layers           []layerActs
+	lnf, meanF, rstd []float32 // LN_f(x) (batch·seq, hidden), its row means and 1/σ (batch·seq)
+	logits, dlogits  []float32 // (batch·seq, vocab)
+	targets          []int32   // next token per position, nn.IgnoreIndex at the last: (batch·seq)
+	dres             []float32 // ∂loss/∂x on the residual stream: (batch·seq, hidden)
+	dln              []float32 // gradient of a LayerNorm output: (batch·seq, hidden)
+	dmlp, dattn      []float32 // the MLP's and attention's contribution to dres: (batch·seq, hidden)
+	dctx             []float32 // (batch·seq, hidden)
+	dqkv             []float32 // (batch·seq, 3·hidden)
+	dq, dk, dv       []float32 // (batch, heads, seq, headSize)
+	dprobs           []float32 // (batch, heads, seq, seq)
+	dh4              []float32 // (batch·seq, intermediate)
+}
+
+// NewGrads returns zeroed gradients with the names and shapes of Params,
+// for LossAndGrad to accumulate into.
+func (m *Model) NewGrads() []Param {
+	ps := m.Params()
+	for i := range ps {
+		ps[i].Data = make([]float32, len(ps[i].Data))
+	}
+	return ps
+}
+
+// LossAndGrad runs tokens (batch, seq) forward and backward in float32 and
+// returns the mean next-token cross-entropy over the batch·(seq−1)
+// predictions (HF's loss with labels = input_ids). The gradient of that loss
+// with respect to every parameter is added to grads, which must have the
+// names and shapes of Params (see NewGrads); a tied embed_out's gradient
+// lands in embed_in's. The forward is the same as Forward's, without a cache.
+func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []Param) (float64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if seq < 2 {
+		return 0, fmt.Errorf("gpt_neox: LossAndGrad needs seq ≥ 2 to have a next token, got %d", seq)
+	}
+	rows, c := batch*seq, m.Config
+	tb := &m.trainBufs
+	tb.logits = grow(tb.logits, rows*c.VocabSize)
+	if _, err := m.check(tb.logits, tokens, batch, seq, nil); err != nil {
+		return 0, err
+	}
+	g, err := m.gradModel(grads)
+	if err != nil {
+		return 0, err
+	}
+	m.trainForward(tokens, batch, seq)
+	loss := m.crossEntropy(tokens, batch, seq)
+	m.backward(g, tokens, batch, seq)
+	return loss, nil
+}
+
+// gradModel returns a Model whose parameter slices are the gradients in
+// grads, so that the name table (names.go) lines them up with the weights.
+func (m *Model) gradModel(grads []Param) (*Model, error) {
+	g := &Model{Config: m.Config, layers: make([]layer, len(m.layers))}
+	want := m.Params()
+	if len(grads) != len(want) {
+		return nil, fmt.Errorf("gpt_neox: %d gradient tensors, want %d (use NewGrads)", len(grads), len(want))
+	}
+	byName := make(map[string]*[]float32, len(want))
+	for _, t := range g.tensors() {
+		byName[t.name] = t.dst
+	}
+	for i, p := range want {
+		if grads[i].Name != p.Name || !slices.Equal(grads[i].Shape, p.Shape) || len(grads[i].Data) != len(p.Data) {
+			return nil, fmt.Errorf("gpt_neox: gradient %d is %s %v with %d values, want %s %v", i, grads[i].Name, grads[i].Shape, len(grads[i].Data), p.Name, p.Shape)
+		}
+		*byName[p.Name] = grads[i].Data
+	}
+	if g.embedOut.Weight == nil { // tied: E_out's gradient accumulates into E_in's
+		g.embedOut.Weight = g.embedIn.Weight
+	}
+	return g, nil
+}
+
+// trainForward is forward without a cache, keeping every layer's
+// activations and the final LayerNorm's statistics for backward.
+func (m *Model) trainForward(tokens []int32, batch, seq int) {
+	c, tb := m.Config, &m.trainBufs
+	rows, h := batch*seq, c.HiddenSize
+	m.act.x = grow(m.act.x, rows*h)
+	if len(tb.layers) != len(m.layers) {
+		tb.layers = make([]layerActs, len(m.layers))
+	}
+	m.embed(tokens, batch, seq)
+	for i := range m.layers {
+		la := &tb.layers[i]
+		la.size(c, batch, seq, seq, seq, true)
+		m.block(i, la, la.k, la.v, batch, seq, 0, seq)
+	}
+	tb.lnf, tb.meanF, tb.rstd = grow(tb.lnf, rows*h), grow(tb.meanF, rows), grow(tb.rstd, rows)
+	m.head(tb.logits, tb.lnf, tb.meanF, tb.rstd, batch, seq)
+}
+
+// crossEntropy returns the mean next-token cross-entropy of the logits
+// (nn.CrossEntropy): position t of a sequence predicts token t+1, and each
+// sequence's last position is ignored. It writes trainBufs.dlogits.
+func (m *Model) crossEntropy(tokens []int32, batch, seq int) float64 {
+	tb := &m.trainBufs
+	tb.targets = slices.Grow(tb.targets[:0], batch*seq)[:batch*seq]
+	for r := range tb.targets {
+		tb.targets[r] = nn.IgnoreIndex
+		if r%seq != seq-1 {
+			tb.targets[r] = tokens[r+1]
+		}
+	}
+	tb.dlogits = grow(tb.dlogits, batch*seq*m.Config.VocabSize)
+	loss, _, err := nn.CrossEntropy(tb.dlogits, tb.logits, tb.targets, m.Config.VocabSize)
+	if err != nil { // the ids were checked and seq ≥ 2, so there are valid targets
+		panic(err)
+	}
+	return loss
+}
