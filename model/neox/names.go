@@ -1,6 +1,10 @@
 package neox
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/steady-ml/steady/model"
+)
 
 // tensor is one checkpoint tensor: its name, the shape it must have and the
 // parameter slice it fills.
@@ -47,22 +51,15 @@ func (m *Model) tensors() []tensor {
 	)
 }
 
-// Param is one parameter tensor of a Model under its checkpoint name.
-type Param struct {
-	Name  string
-	Shape []int     // outermost first, as in the checkpoint
-	Data  []float32 // the model's live values (shared, not copied)
-}
-
 // Params lists the model's parameters in checkpoint order with their
 // Hugging Face names. A tied embed_out is not listed separately.
-func (m *Model) Params() []Param {
-	var ps []Param
+func (m *Model) Params() []model.Param {
+	var ps []model.Param
 	for _, t := range m.tensors() {
 		if t.optional && &(*t.dst)[0] == &m.embedIn.Weight[0] {
 			continue
 		}
-		ps = append(ps, Param{Name: t.name, Shape: t.shape, Data: *t.dst})
+		ps = append(ps, model.Param{Name: t.name, Shape: t.shape, Data: *t.dst})
 	}
 	return ps
 }

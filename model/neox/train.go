@@ -1,6 +1,8 @@
 package neox
 
 import (
+	"github.com/steady-ml/steady/model"
+
 	"fmt"
 	"slices"
 
@@ -26,7 +28,7 @@ type trainBuffers struct {
 
 // NewGrads returns zeroed gradients with the names and shapes of Params,
 // for LossAndGrad to accumulate into.
-func (m *Model) NewGrads() []Param {
+func (m *Model) NewGrads() []model.Param {
 	ps := m.Params()
 	for i := range ps {
 		ps[i].Data = make([]float32, len(ps[i].Data))
@@ -40,7 +42,7 @@ func (m *Model) NewGrads() []Param {
 // with respect to every parameter is added to grads, which must have the
 // names and shapes of Params (see NewGrads); a tied embed_out's gradient
 // lands in embed_in's. The forward is the same as Forward's, without a cache.
-func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []Param) (float64, error) {
+func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param) (float64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if seq < 2 {
@@ -64,7 +66,7 @@ func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []Param) (floa
 
 // gradModel returns a Model whose parameter slices are the gradients in
 // grads, so that the name table (names.go) lines them up with the weights.
-func (m *Model) gradModel(grads []Param) (*Model, error) {
+func (m *Model) gradModel(grads []model.Param) (*Model, error) {
 	g := &Model{Config: m.Config, layers: make([]layer, len(m.layers))}
 	want := m.Params()
 	if len(grads) != len(want) {
