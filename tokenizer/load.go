@@ -20,7 +20,8 @@ import (
 //go:embed data/20B_tokenizer.json.gz
 var gptNeoX20B []byte
 
-var defaultTokenizer = sync.OnceValue(func() *Tokenizer {
+// defaultJSON is the embedded tokenizer.json, decompressed once.
+var defaultJSON = sync.OnceValue(func() []byte {
 	zr, err := gzip.NewReader(bytes.NewReader(gptNeoX20B))
 	if err != nil {
 		panic("tokenizer: embedded 20B_tokenizer.json.gz: " + err.Error())
@@ -29,7 +30,11 @@ var defaultTokenizer = sync.OnceValue(func() *Tokenizer {
 	if err != nil {
 		panic("tokenizer: embedded 20B_tokenizer.json.gz: " + err.Error())
 	}
-	t, err := FromJSON(data)
+	return data
+})
+
+var defaultTokenizer = sync.OnceValue(func() *Tokenizer {
+	t, err := FromJSON(defaultJSON())
 	if err != nil {
 		panic("tokenizer: embedded 20B_tokenizer.json.gz: " + err.Error())
 	}
@@ -39,6 +44,10 @@ var defaultTokenizer = sync.OnceValue(func() *Tokenizer {
 // Default returns the GPT-NeoX-20B tokenizer used by Pythia, Mamba and
 // Mamba-2, embedded in the binary. It is parsed on first use and shared.
 func Default() *Tokenizer { return defaultTokenizer() }
+
+// DefaultJSON returns the embedded tokenizer.json, for writing next to a
+// checkpoint steady creates. The caller must not modify it.
+func DefaultJSON() []byte { return defaultJSON() }
 
 // Load reads a tokenizer.json file.
 func Load(path string) (*Tokenizer, error) {
