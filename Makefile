@@ -30,7 +30,7 @@ test: deps
 	$(GO) test -count=1 -timeout 20m -tags purego ./kernel/...
 
 bench: build
-	./$(BIN) bench
+	./$(BIN) bench gemm
 
 clean:
 	rm -rf bin

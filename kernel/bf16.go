@@ -33,31 +33,57 @@ type namedGemm[T float32 | uint16] struct {
 // bf16Impls lists the bf16 GEMMs this build and CPU offer, fastest first.
 var bf16Impls = sync.OnceValue(availableBF16)
 
-// sgemmBF16Convert widens the parts of A and B that the product reads to
-// float32 and calls sgemm. It allocates both copies.
+// convertBlock is how many elements of op(B) sgemmBF16Convert widens per
+// sgemm call: 2²⁰ floats (4 MiB) bound its scratch memory, so that the
+// 1×50280×768 output head does not widen 154 MB of weights per token.
+const convertBlock = 1 << 20
+
+// scratchPool holds float32 scratch buffers for sgemmBF16Convert.
+var scratchPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// getScratch returns a pooled buffer of n floats (contents undefined).
+func getScratch(n int) *[]float32 {
+	buf := scratchPool.Get().(*[]float32)
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	*buf = (*buf)[:n]
+	return buf
+}
+
+// sgemmBF16Convert widens op(A) to float32, then op(B) a block of columns at
+// a time, and calls sgemm on each block.
 func sgemmBF16Convert(transA, transB bool, m, n, k int, alpha float32, a []uint16, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
 	rowsA, colsA := m, k
 	if transA {
 		rowsA, colsA = k, m
 	}
-	rowsB, colsB := k, n
-	if transB {
-		rowsB, colsB = n, k
+	bufA := getScratch(rowsA * colsA)
+	defer scratchPool.Put(bufA)
+	widenMatrix(*bufA, rowsA, colsA, a, lda)
+	nb := max(1, min(n, convertBlock/k)) // columns of op(B) per block
+	bufB := getScratch(nb * k)
+	defer scratchPool.Put(bufB)
+	for j0 := 0; j0 < n; j0 += nb {
+		w := min(nb, n-j0)
+		if transB { // B is n×k: op(B)[:, j0:j0+w] is rows j0:j0+w of B.
+			widenMatrix(*bufB, w, k, b[j0*ldb:], ldb)
+			sgemm(transA, true, m, w, k, alpha, *bufA, colsA, *bufB, k, beta, c[j0:], ldc)
+		} else { // B is k×n: op(B)[:, j0:j0+w] is columns j0:j0+w of B.
+			widenMatrix(*bufB, k, w, b[j0:], ldb)
+			sgemm(transA, false, m, w, k, alpha, *bufA, colsA, *bufB, w, beta, c[j0:], ldc)
+		}
 	}
-	wa, wb := widenMatrix(rowsA, colsA, a, lda), widenMatrix(rowsB, colsB, b, ldb)
-	sgemm(transA, transB, m, n, k, alpha, wa, colsA, wb, colsB, beta, c, ldc)
 }
 
-// widenMatrix returns the rows×cols bf16 matrix src (leading dimension ld)
-// as a dense float32 matrix.
-func widenMatrix(rows, cols int, src []uint16, ld int) []float32 {
-	dst := make([]float32, rows*cols)
+// widenMatrix writes the rows×cols bf16 matrix src (leading dimension ld) to
+// dst as a dense float32 matrix.
+func widenMatrix(dst []float32, rows, cols int, src []uint16, ld int) {
 	parallelFor(rows, max(1, (1<<16)/cols), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			half.F32sFromBF16(dst[i*cols:(i+1)*cols], asBF16(src[i*ld:i*ld+cols]))
 		}
 	})
-	return dst
 }
 
 // asBF16 views bf16 bit patterns as half.BF16 values (the same uint16 type

@@ -1,9 +1,9 @@
-//go:build purego
+//go:build purego || !cgo
 
 package kernel
 
 // Backend names the implementation behind Sgemm.
-func Backend() string { return "pure Go (purego build)" }
+func Backend() string { return "pure Go" }
 
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemmGo(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

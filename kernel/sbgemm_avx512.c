@@ -1,4 +1,4 @@
-//go:build !purego
+//go:build cgo && !purego
 
 // bf16 GEMM with float32 accumulation on AVX-512 BF16 (VDPBF16PS), in the
 // Goto/BLIS blocking of gemm_go.go. VDPBF16PS multiplies pairs of bf16
@@ -12,6 +12,7 @@
 // columns j. An odd k is padded with a zero pair half. The micro-kernel keeps
 // a 12×32 tile of C in 24 zmm registers.
 #include <immintrin.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sbgemm.h"
@@ -30,6 +31,17 @@ int steady_has_avx512bf16(void) {
 	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
 	       __builtin_cpu_supports("avx512bf16");
+}
+
+// alloc returns size bytes aligned to 64 (size a multiple of 64) and
+// aborts, like a Go out-of-memory, when there are none.
+static void *alloc(size_t size) {
+	void *p = aligned_alloc(64, size);
+	if (!p) {
+		fprintf(stderr, "kernel: sbgemm_avx512: out of memory allocating %zu bytes\n", size);
+		abort();
+	}
+	return p;
 }
 
 // pair returns (lo, hi) as one little-endian word: lo is the even bf16 lane.
@@ -236,7 +248,7 @@ static void gemv(int transA, int transB, long n, long k, float alpha, const uint
                  const uint16_t *b, long ldb, float beta, float *c) {
 	uint16_t *row = 0;
 	if (transA && lda != 1) {
-		row = malloc(k * sizeof *row);
+		row = alloc((k * sizeof *row + 63) / 64 * 64);
 		for (long p = 0; p < k; p++)
 			row[p] = a[p * lda];
 		a = row;
@@ -261,8 +273,8 @@ void steady_sbgemm_avx512(int transA, int transB, long m, long n, long k, float 
 	long kcMax = k < KC ? (k + 1) / 2 * 2 : KC;
 	long ncMax = n < NC ? (n + NR - 1) / NR * NR : NC;
 	long mcMax = m < MC ? (m + MR - 1) / MR * MR : MC;
-	uint16_t *bp = aligned_alloc(64, kcMax * ncMax * sizeof *bp);
-	uint32_t *ap = aligned_alloc(64, kcMax / 2 * mcMax * sizeof *ap);
+	uint16_t *bp = alloc(kcMax * ncMax * sizeof *bp);
+	uint32_t *ap = alloc((kcMax / 2 * mcMax * sizeof *ap + 63) / 64 * 64);
 	for (long jc = 0; jc < n; jc += NC) {
 		long nc = n - jc < NC ? n - jc : NC;
 		for (long pc = 0; pc < k; pc += KC) {

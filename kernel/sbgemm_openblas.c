@@ -1,4 +1,4 @@
-//go:build !purego
+//go:build cgo && !purego
 
 // cblas_sbgemm looked up at run time: OpenBLAS declares it in cblas.h but
 // builds without BUILD_BFLOAT16 (Debian's among them) do not export it.
