@@ -2,6 +2,8 @@ package checkpoint
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,6 +37,9 @@ type Checkpoint struct {
 func Open(dir string) (*Checkpoint, error) {
 	cfgPath := filepath.Join(dir, "config.json")
 	raw, err := os.ReadFile(cfgPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not a checkpoint folder: it has no config.json (a checkpoint holds config.json and model.safetensors)", dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", dir, err)
 	}

@@ -9,8 +9,22 @@ func SiLU(dst, x []float32) {
 	if len(dst) < len(x) {
 		panic("nn.SiLU: dst shorter than x")
 	}
+	// e^{−x} by expScaled's branch-free polynomial, inline so the loop has
+	// no calls: with its clamps, x < −88 gives x·e^x ≈ 0 and x > 87.3 gives x.
+	const (
+		log2e = 1.44269504088896341
+		ln2Hi = 0.693359375
+		ln2Lo = -2.12194440e-4
+		magic = 12582912 // 1.5·2²³
+	)
+	dst = dst[:len(x)]
 	for i, v := range x {
-		dst[i] = SiLUScalar(v)
+		e := min(max(-v, -87.3), 88)
+		t := e*log2e + magic
+		k := t - magic
+		r := e - k*ln2Hi - k*ln2Lo
+		p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
+		dst[i] = v / (1 + (p*r*r+r+1)*math.Float32frombits((math.Float32bits(t)-math.Float32bits(magic)+127)<<23))
 	}
 }
 

@@ -58,3 +58,31 @@ func TestSoftplusAndSiLU(t *testing.T) {
 		})
 	}
 }
+
+func TestSiLUSliceMatchesFloat64(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lo    float64
+		hi    float64
+		count int
+	}{
+		{"moderate_-10_to_10", -10, 10, 20001},
+		{"tails_-120_to_120", -120, 120, 4801},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := make([]float32, tc.count)
+			want := make([]float32, tc.count)
+			for i := range x {
+				v := tc.lo + (tc.hi-tc.lo)*float64(i)/float64(tc.count-1)
+				x[i] = float32(v)
+				f := float64(x[i])
+				want[i] = float32(f / (1 + math.Exp(-f)))
+			}
+			got := make([]float32, len(x))
+			SiLU(got, x)
+			requireClose(t, "silu", got, want, 1e-30, 4e-7)
+			SiLU(x, x) // in place
+			requireClose(t, "silu_in_place", x, want, 1e-30, 4e-7)
+		})
+	}
+}

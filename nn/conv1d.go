@@ -62,6 +62,10 @@ func (cv CausalConv1d) Forward(out []float32, ldo int, x []float32, ldx int, bat
 		}
 		for t := 0; t < seq; t++ {
 			orow := ob[t*ldo : t*ldo+ch]
+			if t >= w-1 {
+				cv.rowFromInput(orow, xb[(t-w+1)*ldx:], ldx)
+				continue
+			}
 			for c := range orow {
 				var acc float32
 				if cv.Bias != nil {
@@ -83,6 +87,24 @@ func (cv CausalConv1d) Forward(out []float32, ldo int, x []float32, ldx int, bat
 		}
 		if sb != nil {
 			cv.advanceState(sb, xb, ldx, seq)
+		}
+	}
+}
+
+// rowFromInput writes one output row whose taps all lie in x: x holds the W
+// input rows it reads (row stride ldx), oldest first. Same sum order as the
+// general path: bias, then taps j = 0..W−1.
+func (cv CausalConv1d) rowFromInput(out, x []float32, ldx int) {
+	w := cv.Width
+	if cv.Bias != nil {
+		copy(out, cv.Bias)
+	} else {
+		clear(out)
+	}
+	for j := 0; j < w; j++ {
+		xr := x[j*ldx : j*ldx+len(out)]
+		for c := range out {
+			out[c] += cv.Weight[c*w+j] * xr[c]
 		}
 	}
 }

@@ -55,19 +55,17 @@ const scanBlock = 16
 const scanMinParallel = 1 << 17
 
 // Forward runs the scan over the whole sequence in one pass, without
-// allocating per step. It splits (batch, channel-block) pairs across
-// goroutines when the work is large enough; each pair is one call of the C
-// kernel in selective_scan.c (default build) or of scanChannelsGo (purego
-// build), which the tests hold to the same float64 twin and fixture.
+// allocating per step. The work is cut into items, one per (sequence,
+// block of scanBlock channels); contiguous ranges of items go to goroutines
+// when the work is large enough. A range is one call of the C kernel in
+// selective_scan.c (default build) or a loop of scanChannelsGo (purego
+// build); the tests hold both to the same float64 twin and fixture.
 func (s *SelectiveScan) Forward(a *ScanArgs) {
 	s.check(a)
-	nBlocks := (s.DInner + scanBlock - 1) / scanBlock
-	items := a.Batch * nBlocks
+	items := a.Batch * s.blocks()
 	workers := min(runtime.GOMAXPROCS(0), items)
 	if a.Batch*a.Seq*s.DInner*s.DState < scanMinParallel || workers <= 1 {
-		for it := 0; it < items; it++ {
-			s.scanChannels(a, it/nBlocks, (it%nBlocks)*scanBlock)
-		}
+		s.scanItems(a, 0, items)
 		return
 	}
 	var wg sync.WaitGroup
@@ -75,12 +73,21 @@ func (s *SelectiveScan) Forward(a *ScanArgs) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for it := w; it < items; it += workers {
-				s.scanChannels(a, it/nBlocks, (it%nBlocks)*scanBlock)
-			}
+			s.scanItems(a, w*items/workers, (w+1)*items/workers)
 		}(w)
 	}
 	wg.Wait()
+}
+
+// blocks is the number of channel blocks per sequence.
+func (s *SelectiveScan) blocks() int { return (s.DInner + scanBlock - 1) / scanBlock }
+
+// scanItemsGo runs items [it0, it1) with scanChannelsGo.
+func (s *SelectiveScan) scanItemsGo(a *ScanArgs, it0, it1 int) {
+	nb := s.blocks()
+	for it := it0; it < it1; it++ {
+		s.scanChannelsGo(a, it/nb, (it%nb)*scanBlock)
+	}
 }
 
 // scanChannelsGo scans channels [d0, d0+scanBlock) of sequence b through

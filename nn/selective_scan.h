@@ -19,9 +19,12 @@ typedef struct {
 
 void steady_scan_channels(const steady_scan_call *c);
 
-// steady_scan_channels_args is steady_scan_channels with the fields as
-// arguments: cgo may pass Go pointers as arguments but not inside a struct.
-void steady_scan_channels_args(const float *a, const float *d, const float *delta_bias, const float *u, const float *delta,
-                               const float *b, const float *c, const float *z, float *out, float *state, long ldu,
-                               long lddelta, long ldb, long ldc, long ldz, long ldout, long seq, int n, int nd,
-                               int delta_softplus);
+// steady_scan_range scans items [it0, it1), item = sequence·blocks + block
+// with blocks = ⌈dinner/STEADY_SCAN_BLOCK⌉, with tensors given from their
+// start (shapes as nn.ScanArgs; d, delta_bias, z, state may be NULL). The
+// tensors are arguments, not a struct, because cgo may pass Go pointers only
+// as arguments.
+void steady_scan_range(const float *a, const float *d, const float *delta_bias, const float *u, const float *delta,
+                       const float *b, const float *c, const float *z, float *out, float *state, long ldu, long lddelta,
+                       long ldb, long ldc, long ldz, long ldout, long seq, int n, int dinner, int delta_softplus, long it0,
+                       long it1);

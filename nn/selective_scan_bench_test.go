@@ -10,7 +10,7 @@ import (
 // BenchmarkSelectiveScan times one layer's scan at mamba-130m's shape
 // (d_inner 1536, d_state 16) and reports state updates per second.
 func BenchmarkSelectiveScan(b *testing.B) {
-	for _, sh := range []struct{ batch, seq int }{{1, 512}, {1, 1}} {
+	for _, sh := range []struct{ batch, seq int }{{1, 512}, {4, 256}, {1, 1}} {
 		b.Run(fmt.Sprintf("mamba130m_%dx%d", sh.batch, sh.seq), func(b *testing.B) {
 			const d, n = 1536, 16
 			r := rand.New(rand.NewPCG(5, 6))

@@ -9,35 +9,28 @@ import "C"
 
 import "unsafe"
 
-// scanImpl names the implementation scanChannels runs.
+// scanImpl names the implementation scanItems runs.
 const scanImpl = "c"
 
-// scanChannels scans channels [d0, d0+scanBlock) of sequence b through time
-// with the C kernel of selective_scan.c (one cgo call per block and sequence,
-// not per step), or with scanChannelsGo when DState exceeds the C kernel's
+// scanItems scans items [it0, it1) (see Forward) with one call of the C
+// kernel in selective_scan.c, or in Go when DState exceeds the C kernel's
 // stack buffers.
-func (s *SelectiveScan) scanChannels(a *ScanArgs, b, d0 int) {
-	n := s.DState
-	if n > C.STEADY_SCAN_MAX_STATE {
-		s.scanChannelsGo(a, b, d0)
+func (s *SelectiveScan) scanItems(a *ScanArgs, it0, it1 int) {
+	if s.DState > C.STEADY_SCAN_MAX_STATE {
+		s.scanItemsGo(a, it0, it1)
 		return
 	}
-	nd := min(scanBlock, s.DInner-d0)
-	row := b * a.Seq
-	f := func(x []float32, off int) *C.float { return (*C.float)(unsafe.Pointer(&x[off])) }
-	opt := func(x []float32, off int) *C.float {
+	f := func(x []float32) *C.float {
 		if x == nil {
 			return nil
 		}
-		return f(x, off)
+		return (*C.float)(unsafe.Pointer(&x[0]))
 	}
 	var softplus C.int
 	if s.DeltaSoftplus {
 		softplus = 1
 	}
-	C.steady_scan_channels_args(f(s.A, d0*n), opt(s.D, d0), opt(s.DeltaBias, d0),
-		f(a.U, row*a.LdU+d0), f(a.Delta, row*a.LdDelta+d0), f(a.B, row*a.LdB), f(a.C, row*a.LdC), opt(a.Z, row*a.LdZ+d0),
-		f(a.Out, row*a.LdOut+d0), opt(a.State, (b*s.DInner+d0)*n),
-		C.long(a.LdU), C.long(a.LdDelta), C.long(a.LdB), C.long(a.LdC), C.long(a.LdZ), C.long(a.LdOut), C.long(a.Seq),
-		C.int(n), C.int(nd), softplus)
+	C.steady_scan_range(f(s.A), f(s.D), f(s.DeltaBias), f(a.U), f(a.Delta), f(a.B), f(a.C), f(a.Z), f(a.Out), f(a.State),
+		C.long(a.LdU), C.long(a.LdDelta), C.long(a.LdB), C.long(a.LdC), C.long(a.LdZ), C.long(a.LdOut),
+		C.long(a.Seq), C.int(s.DState), C.int(s.DInner), softplus, C.long(it0), C.long(it1))
 }

@@ -2,8 +2,8 @@
 
 package nn
 
-// scanImpl names the implementation scanChannels runs.
+// scanImpl names the implementation scanItems runs.
 const scanImpl = "go"
 
-// scanChannels scans channels [d0, d0+scanBlock) of sequence b through time.
-func (s *SelectiveScan) scanChannels(a *ScanArgs, b, d0 int) { s.scanChannelsGo(a, b, d0) }
+// scanItems scans items [it0, it1) (see Forward) in Go.
+func (s *SelectiveScan) scanItems(a *ScanArgs, it0, it1 int) { s.scanItemsGo(a, it0, it1) }
