@@ -51,6 +51,13 @@ func TestParseConfigDefaultsAndDerivedFields(t *testing.T) {
 			func(c Config) bool {
 				return c.DtRank == 48 && c.DInner == 1536 && c.PaddedVocab() == 50280 && c.NormEps == 1e-5
 			}},
+		{"hf_mamba_130m_hf_style_with_native_leftovers", `{"architectures": ["MambaForCausalLM"], "conv_kernel": 4, "expand": 2,
+			"fused_add_norm": true, "hidden_act": "silu", "hidden_size": 768, "intermediate_size": 1536, "layer_norm_epsilon": 1e-05,
+			"model_type": "mamba", "n_layer": 24, "num_hidden_layers": 24, "pad_vocab_size_multiple": 8, "residual_in_fp32": true,
+			"rms_norm": true, "state_size": 16, "time_step_rank": 48, "use_bias": false, "use_conv_bias": true, "vocab_size": 50280}`,
+			func(c Config) bool {
+				return c.NLayer == 24 && c.DtRank == 48 && c.DInner == 1536 && c.PaddedVocab() == 50280
+			}},
 		{"hf_no_model_type_infinity_tolerated", `{"hidden_size": 32, "num_hidden_layers": 1, "vocab_size": 7, "time_step_max": Infinity}`,
 			func(c Config) bool { return c.DtRank == 2 && c.PaddedVocab() == 7 }},
 	} {

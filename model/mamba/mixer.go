@@ -10,7 +10,7 @@ import (
 type mixer struct {
 	inProj  nn.Linear        // W_in: (2·DInner, DModel), bias only with use_bias
 	conv    nn.CausalConv1d  // depthwise conv: w (DInner, DConv), bias (DInner)
-	xProj   nn.Linear        // W_x: (R + 2N, DModel→DInner), no bias; rows [Δ-low-rank R | B N | C N]
+	xProj   nn.Linear        // W_x: (R + 2N, DInner), no bias; rows [δ low-rank R | B N | C N]
 	dtProj  nn.Linear        // W_Δ: (DInner, R); its bias is the scan's DeltaBias
 	scan    nn.SelectiveScan // A = −exp(A_log) (DInner, N), D (DInner), δ_bias (DInner)
 	outProj nn.Linear        // W_out: (DModel, DInner), bias only with use_bias

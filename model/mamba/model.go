@@ -59,16 +59,37 @@ func New(cfg Config, w model.Weights) (*Model, error) {
 		return nil, err
 	}
 	m.normF = nn.RMSNorm{Weight: normF, Eps: cfg.NormEps}
-	head := e // tied: lm_head.weight is the embedding (a stored copy is ignored)
-	if !cfg.TieEmbeddings {
-		if head, err = r.load(nameLMHead, m.vocab, cfg.DModel); err != nil {
-			return nil, err
-		}
+	head, err := loadHead(r, cfg, e)
+	if err != nil {
+		return nil, err
 	}
 	if m.lmHead, err = nn.NewLinear(head, nil, cfg.DModel, m.vocab); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// loadHead returns the LM head weight (vocab, DModel): the embedding e when
+// tied, else lm_head.weight. mamba_ssm checkpoints of tied models store the
+// tied copy too; one that differs from the embedding is an error, since no
+// single model matches both.
+func loadHead(r weightsReader, cfg Config, e []float32) ([]float32, error) {
+	if cfg.TieEmbeddings && r.find(nameLMHead) == "" {
+		return e, nil
+	}
+	stored, err := r.load(nameLMHead, cfg.PaddedVocab(), cfg.DModel)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.TieEmbeddings {
+		return stored, nil
+	}
+	for i := range e {
+		if stored[i] != e[i] {
+			return nil, fmt.Errorf("mamba weights: tie_embeddings is set but %s differs from %s", nameLMHead[0], r.find(nameEmbedding))
+		}
+	}
+	return e, nil
 }
 
 // loadBlock loads layer i's norm and mixer.

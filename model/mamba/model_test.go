@@ -226,3 +226,50 @@ func TestForwardRejectsBadInput(t *testing.T) {
 type foreignState struct{}
 
 func (foreignState) Batch() int { return 1 }
+
+// TestChunkedDecodeEqualsForwardRandomConfigs covers what the fixture's
+// config does not: in/out projection biases, no conv bias, a set dt_rank, a
+// padded vocabulary, a kernel wider than a chunk and d_state ≠ 16.
+func TestChunkedDecodeEqualsForwardRandomConfigs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"bias_no_conv_bias_vocab_50_padded_to_56", Config{DModel: 24, NLayer: 2, VocabSize: 50, PadVocabSizeMultiple: 8,
+			DState: 8, DConv: 4, Expand: 2, DInner: 48, DtRank: 3, Bias: true, NormEps: 1e-5, TieEmbeddings: true}},
+		{"conv_width_6_state_24_expand_3", Config{DModel: 16, NLayer: 3, VocabSize: 40, PadVocabSizeMultiple: 1,
+			DState: 24, DConv: 6, Expand: 3, DInner: 48, DtRank: 1, ConvBias: true, NormEps: 1e-6, TieEmbeddings: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := New(tc.cfg, randomWeights{tc.cfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.VocabSize() != tc.cfg.PaddedVocab() {
+				t.Fatalf("VocabSize %d, want padded %d", m.VocabSize(), tc.cfg.PaddedVocab())
+			}
+			const batch, seq = 3, 17
+			tokens := make([]int32, batch*seq)
+			for i := range tokens {
+				tokens[i] = int32((i * 31) % tc.cfg.VocabSize)
+			}
+			full, err := m.Forward(tokens, batch, seq, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := m.VocabSize()
+			s := m.NewMambaState(batch)
+			all := make([]float32, len(full))
+			t0 := 0
+			for _, l := range []int{2, 1, 5, 9} {
+				lg, err := m.Forward(columns(tokens, batch, seq, t0, t0+l), batch, l, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				appendLogits(all, lg, batch, seq, t0, l, v)
+				t0 += l
+			}
+			requireClose(t, "chunked logits", all, full, atolRecur)
+		})
+	}
+}

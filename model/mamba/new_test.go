@@ -51,6 +51,12 @@ func TestNewRejectsBadWeights(t *testing.T) {
 		{"untied_without_lm_head", func(w mapWeights, c *Config) { delete(w, "lm_head.weight"); c.TieEmbeddings = false }, "missing tensor lm_head.weight"},
 		{"bias_in_checkpoint_not_in_config", func(w mapWeights, c *Config) { c.ConvBias = false }, "conv1d.bias is present"},
 		{"config_bias_not_in_checkpoint", func(w mapWeights, c *Config) { c.Bias = true }, "missing tensor backbone.layers.0.mixer.in_proj.bias"},
+		{"tied_but_lm_head_differs", func(w mapWeights, c *Config) {
+			h := w["lm_head.weight"]
+			h.data = append([]float32(nil), h.data...)
+			h.data[5]++
+			w["lm_head.weight"] = h
+		}, "tie_embeddings is set but lm_head.weight differs from backbone.embedding.weight"},
 		{"vocab_not_matching_embedding", func(w mapWeights, c *Config) { c.VocabSize = 500; c.PadVocabSizeMultiple = 1 }, "backbone.embedding.weight has shape [512 64], want [500 64]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
