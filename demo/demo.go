@@ -17,6 +17,7 @@ import (
 	"github.com/steady-ml/steady/checkpoint"
 	"github.com/steady-ml/steady/generate"
 	"github.com/steady-ml/steady/model"
+	"github.com/steady-ml/steady/model/mamba"
 	"github.com/steady-ml/steady/model/mamba2"
 	"github.com/steady-ml/steady/model/neox"
 	"github.com/steady-ml/steady/tokenizer"
@@ -44,6 +45,13 @@ type arch struct {
 // architectures are small models of each kind with the real GPT-NeoX
 // vocabulary (50277 tokens, padded as the released checkpoints pad it).
 var architectures = []arch{
+	{"mamba", func(seed uint64) (model.Exporter, error) {
+		cfg, err := mamba.ParseConfig([]byte(`{"d_model": 128, "n_layer": 4, "vocab_size": 50277}`))
+		if err != nil {
+			return nil, err
+		}
+		return mamba.Init(cfg, seed)
+	}},
 	{"mamba2", func(seed uint64) (model.Exporter, error) {
 		cfg, err := mamba2.ParseConfig([]byte(`{"d_model": 128, "n_layer": 4, "vocab_size": 50277,
 			"ssm_cfg": {"layer": "Mamba2", "d_state": 32, "headdim": 32, "chunk_size": 64}}`))

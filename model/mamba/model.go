@@ -2,7 +2,6 @@ package mamba
 
 import (
 	"fmt"
-	"math"
 	"sync"
 
 	"github.com/steady-ml/steady/model"
@@ -131,12 +130,9 @@ func loadBlock(r weightsReader, c Config, i int) (block, error) {
 	b.norm = nn.RMSNorm{Weight: norm, Eps: c.NormEps}
 	mx := &b.mixer
 	mx.dtRank = rk
-	// A = −exp(A_log), in float32 (mamba_simple.py: A = -torch.exp(self.A_log.float())).
-	a := make([]float32, len(aLog))
-	for k, v := range aLog {
-		a[k] = -float32(math.Exp(float64(v)))
-	}
-	mx.scan = nn.SelectiveScan{A: a, D: dSkip, DeltaBias: dtB, DeltaSoftplus: true, DInner: di, DState: n}
+	mx.aLog = aLog
+	mx.scan = nn.SelectiveScan{A: make([]float32, len(aLog)), D: dSkip, DeltaBias: dtB, DeltaSoftplus: true, DInner: di, DState: n}
+	mx.refreshA()
 	if mx.inProj, err = nn.NewLinear(inW, inB, d, 2*di); err != nil {
 		return b, err
 	}
