@@ -20,8 +20,9 @@ type Model struct {
 	normF  nn.RMSNorm // norm_f: γ (DModel)
 	lmHead nn.Linear  // logits = h·Wᵀ, W: (vocab, DModel); W is E when tied
 
-	mu   sync.Mutex
-	acts activations
+	mu    sync.Mutex
+	acts  activations
+	train *trainBuffers // LossAndGrad's activations and gradient scratch (train.go)
 }
 
 // block is one residual block (mamba_ssm Block): norm, then the Mamba mixer.

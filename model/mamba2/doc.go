@@ -16,6 +16,14 @@
 // from the config; decoding (seq = 1) runs the recurrence nn.SSDRecurrent.
 // Both continue from a *State, so a sequence may be fed in pieces of any size.
 //
+// Training (train.go, backward.go): LossAndGrad and LossAndGradTargets run
+// the forward from a zero state, keeping each layer's activations (in_proj
+// output, conv output before SiLU, xBC, Δ, Δ·A, SSD output, gated-norm output
+// and both norms' 1/rms), then the backward layer by layer with the nn
+// backwards, the SSD through nn.SSDChunkedBackward at the config's chunk
+// size. Gradients are float32 and accumulate (+=) into NewGrads' tensors,
+// which list a tied lm_head once, inside the embedding's gradient.
+//
 // Glossary (Go name ↔ paper symbol ↔ checkpoint tensor under backbone.layers.{i}.):
 //
 //	Config.DModel        D        d_model / hidden_size

@@ -67,9 +67,10 @@ func (mx *Mixer) forward(a *activations, ws *nn.SSDWorkspace, conv, ssm []float3
 	dI, gn, H, cd, dp := c.DInner(), c.NGroups*c.DState, c.NHeads(), c.ConvDim(), c.DInProj()
 	// zxbcdt (rows, DInProj) = u·W_inᵀ, columns [z dI | x dI | B gn | C gn | dt H]
 	mx.InProj.Forward(a.zxbcdt, a.normed, rows)
-	// xBC = SiLU(conv1d(xBC) + b): read from zxbcdt's columns dI…dI+cd
-	mx.Conv.Forward(a.xbc, cd, a.zxbcdt[dI:], dp, batch, seq, conv)
-	nn.SiLU(a.xbc[:rows*cd], a.xbc[:rows*cd])
+	// xBC = SiLU(conv1d(xBC) + b): read from zxbcdt's columns dI…dI+cd;
+	// convPre keeps the conv output for SiLU's backward (training only)
+	mx.Conv.Forward(a.convPre, cd, a.zxbcdt[dI:], dp, batch, seq, conv)
+	nn.SiLU(a.xbc[:rows*cd], a.convPre[:rows*cd])
 	// A = −exp(A_log), in float32 (mamba_ssm: -torch.exp(self.A_log.float()))
 	for h, v := range mx.ALog {
 		a.aNeg[h] = -float32(math.Exp(float64(v)))
@@ -88,37 +89,54 @@ func (mx *Mixer) forward(a *activations, ws *nn.SSDWorkspace, conv, ssm []float3
 		ssm = a.ssmZero
 		clear(ssm)
 	}
-	in := nn.SSDInputs{X: a.xbc, Dt: a.dt, DA: a.dA, B: a.xbc[dI:], C: a.xbc[dI+gn:], D: mx.D, XStride: cd, BCStride: cd}
-	dims := nn.SSDDims{Batch: batch, SeqLen: seq, Heads: H, HeadDim: c.HeadDim, Groups: c.NGroups, DState: c.DState}
+	in, dims := mx.ssdArgs(a)
 	if seq == 1 {
 		nn.SSDRecurrent(a.y, ssm, in, dims)
 	} else {
 		nn.SSDChunked(a.y, ssm, in, dims, ws)
 	}
-	// y = RMSNorm_group(y ⊙ SiLU(z))·γ, z from zxbcdt's first dI columns; in place
+	// yGated = RMSNorm_group(y ⊙ SiLU(z))·γ, z from zxbcdt's first dI columns;
+	// in place outside training (yGated is y), saving 1/rms when training
 	if c.GatedNorm {
-		mx.Norm.Forward(a.y, nil, a.y, dI, a.zxbcdt, dp, rows)
+		mx.Norm.Forward(a.yGated, a.rstdGated, a.y, dI, a.zxbcdt, dp, rows)
 	} else {
 		for r := 0; r < rows; r++ {
-			yr, z := a.y[r*dI:(r+1)*dI], a.zxbcdt[r*dp:r*dp+dI]
+			yr, yg, z := a.y[r*dI:(r+1)*dI], a.yGated[r*dI:(r+1)*dI], a.zxbcdt[r*dp:r*dp+dI]
 			for i := range yr {
-				yr[i] *= nn.SiLUScalar(z[i])
+				yg[i] = yr[i] * nn.SiLUScalar(z[i])
 			}
 		}
 	}
-	mx.OutProj.Forward(a.mixOut, a.y, rows)
+	mx.OutProj.Forward(a.mixOut, a.yGated, rows)
+}
+
+// ssdArgs returns the SSD operands of a's (batch, seq): x, B and C are column
+// blocks of xbc, Δ and Δ·A come from a.dt and a.dA.
+func (mx *Mixer) ssdArgs(a *activations) (nn.SSDInputs, nn.SSDDims) {
+	c := mx.cfg
+	dI, gn, cd := c.DInner(), c.NGroups*c.DState, c.ConvDim()
+	in := nn.SSDInputs{X: a.xbc, Dt: a.dt, DA: a.dA, B: a.xbc[dI:], C: a.xbc[dI+gn:], D: mx.D, XStride: cd, BCStride: cd}
+	dims := nn.SSDDims{Batch: a.batch, SeqLen: a.seq, Heads: c.NHeads(), HeadDim: c.HeadDim, Groups: c.NGroups, DState: c.DState}
+	return in, dims
 }
 
 // activations are the buffers of one (batch, seq) shape, allocated once and
-// reused by every call of that shape. All are float32 in every mode.
+// reused by every call of that shape. All are float32 in every mode. Forward
+// keeps one set and lets convPre alias xbc and yGated alias y (the ops then run
+// in place); LossAndGrad keeps one set per layer with every buffer distinct,
+// which is what the backward reads (see backward.go).
 type activations struct {
 	batch, seq int
-	resid      []float32 // residual stream: (batch, seq, DModel)
+	resid      []float32 // residual stream (training: the block's input): (batch, seq, DModel)
 	normed     []float32 // block / final RMSNorm output: (batch, seq, DModel)
+	rstd       []float32 // the block norm's 1/rms, training only: (batch, seq)
 	zxbcdt     []float32 // in_proj output: (batch, seq, DInProj)
+	convPre    []float32 // conv output before SiLU: (batch, seq, ConvDim); xbc outside training
 	xbc        []float32 // conv + SiLU output [x | B | C]: (batch, seq, ConvDim)
 	dt, dA     []float32 // Δ and Δ·A: (batch, seq, H)
-	y          []float32 // SSD output, then gated norm output: (batch, seq, DInner)
+	y          []float32 // SSD output with the D skip: (batch, seq, DInner)
+	yGated     []float32 // gated norm output, out_proj's input: (batch, seq, DInner); y outside training
+	rstdGated  []float32 // the gated norm's 1/rms per group, training only: (batch, seq, NGroups)
 	mixOut     []float32 // mixer output: (batch, seq, DModel)
 	ssmZero    []float32 // zero initial SSM state for calls without State: (batch, H, P, N)
 	aNeg       []float32 // A = −exp(A_log) of the running layer: (H)
@@ -134,7 +152,15 @@ func (m *Model) activations(batch, seq int) *activations {
 			return a
 		}
 	}
-	c := m.Config
+	a := newActivations(m.Config, batch, seq, false)
+	m.acts = append([]*activations{a}, m.acts[:min(len(m.acts), 1)]...)
+	return a
+}
+
+// newActivations allocates the buffers of one (batch, seq) shape; with train
+// set, the ones the backward needs are kept apart and the norms' statistics
+// are saved.
+func newActivations(c Config, batch, seq int, train bool) *activations {
 	rows := batch * seq
 	a := &activations{
 		batch: batch, seq: seq,
@@ -149,6 +175,12 @@ func (m *Model) activations(batch, seq int) *activations {
 		ssmZero: make([]float32, batch*c.NHeads()*c.HeadDim*c.DState),
 		aNeg:    make([]float32, c.NHeads()),
 	}
-	m.acts = append([]*activations{a}, m.acts[:min(len(m.acts), 1)]...)
+	a.convPre, a.yGated = a.xbc, a.y
+	if train {
+		a.rstd = make([]float32, rows)
+		a.convPre = make([]float32, rows*c.ConvDim())
+		a.yGated = make([]float32, rows*c.DInner())
+		a.rstdGated = make([]float32, rows*c.NGroups)
+	}
 	return a
 }

@@ -34,6 +34,7 @@ type Model struct {
 	params []model.Param    // every tensor read, under its HF name, sharing the weights
 	ws     *nn.SSDWorkspace // chunked-scan scratch for Config.ChunkSize
 	acts   []*activations   // most recently used first, at most two shapes
+	train  *trainBuffers    // LossAndGrad's activations and gradient scratch (train.go)
 }
 
 // Block is one pre-norm residual block (mamba_ssm modules/block.py Block):
