@@ -25,7 +25,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure the speed of kernels and models on this machine",
 	}
-	cmd.AddCommand(newBenchGemmCmd())
+	cmd.AddCommand(newBenchGemmCmd(), newBenchModelCmd())
 	return cmd
 }
 
