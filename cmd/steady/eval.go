@@ -12,8 +12,6 @@ import (
 	"github.com/steady-ml/steady/eval"
 	"github.com/steady-ml/steady/eval/task"
 	"github.com/steady-ml/steady/internal/progress"
-	"github.com/steady-ml/steady/model"
-	"github.com/steady-ml/steady/model/neox"
 )
 
 type evalOptions struct {
@@ -95,14 +93,18 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 	if st, err := os.Stat(cfg.DataDir); err != nil || !st.IsDir() {
 		return fmt.Errorf("--data_dir %s is not a folder (set --data_dir or $STEADY_DATA)", cfg.DataDir)
 	}
-	lm, err := loadModel(cmd.Context(), o.model)
+	dir, err := resolveModel(cmd.Context(), o.model)
+	if err != nil {
+		return err
+	}
+	lm, err := loadModel(cmd.Context(), dir)
 	if err != nil {
 		return err
 	}
 	if cfg.MaxLength <= 0 {
-		cfg.MaxLength = evalMaxLength(lm)
+		cfg.MaxLength = eval.ModelMaxLength(lm)
 	}
-	tok, err := loadTokenizer(o.tokenizer, o.model)
+	tok, err := loadTokenizer(o.tokenizer, dir)
 	if err != nil {
 		return err
 	}
@@ -128,15 +130,6 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 		fmt.Fprintln(cmd.OutOrStdout(), "wrote", f)
 	}
 	return nil
-}
-
-// evalMaxLength is the context length lm-eval would use: a GPT-NeoX
-// model's max_position_embeddings, else what eval.ModelMaxLength says.
-func evalMaxLength(lm model.LM) int {
-	if m, ok := lm.(*neox.Model); ok && m.Config.MaxPositionEmbeddings > 0 {
-		return m.Config.MaxPositionEmbeddings
-	}
-	return eval.ModelMaxLength(lm)
 }
 
 // parseShard reads "i/n".

@@ -1,6 +1,11 @@
 package mamba
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+
+	"github.com/steady-ml/steady/model"
+)
 
 // State is the decode state of a batch of sequences (mamba_ssm
 // InferenceParams.key_value_memory_dict; HF MambaCache). Per layer, float32:
@@ -51,4 +56,17 @@ func (s *State) check(layer int) int {
 		panic(fmt.Sprintf("mamba.State: layer %d out of range [0, %d)", layer, len(s.conv)))
 	}
 	return layer
+}
+
+// CloneState returns an independent copy of s, a state of this model: the
+// conv and SSM states of every layer. Scoring several continuations of one
+// context runs the context once and continues each from a copy.
+func (m *Model) CloneState(s model.State) model.State {
+	st := s.(*State)
+	c := &State{owner: st.owner, batch: st.batch}
+	for i := range st.conv {
+		c.conv = append(c.conv, slices.Clone(st.conv[i]))
+		c.ssm = append(c.ssm, slices.Clone(st.ssm[i]))
+	}
+	return c
 }

@@ -1,6 +1,11 @@
 package mamba2
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+
+	"github.com/steady-ml/steady/model"
+)
 
 // State is the decode state of a batch of sequences: per layer, the conv
 // window and the SSM state (mamba_ssm InferenceParams.key_value_memory_dict,
@@ -43,4 +48,17 @@ func (s *State) compatible(c Config, batch int) error {
 		return fmt.Errorf("mamba2: the state holds %d sequences but the input has batch %d", s.batch, batch)
 	}
 	return nil
+}
+
+// CloneState returns an independent copy of s, a state of this model: the
+// conv and SSM states of every layer. Scoring several continuations of one
+// context runs the context once and continues each from a copy.
+func (m *Model) CloneState(s model.State) model.State {
+	st := s.(*State)
+	c := *st
+	c.Conv, c.SSM = make([][]float32, len(st.Conv)), make([][]float32, len(st.SSM))
+	for i := range st.Conv {
+		c.Conv[i], c.SSM[i] = slices.Clone(st.Conv[i]), slices.Clone(st.SSM[i])
+	}
+	return &c
 }

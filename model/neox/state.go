@@ -2,6 +2,7 @@ package neox
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/steady-ml/steady/model"
 )
@@ -94,3 +95,20 @@ func regrow(old []float32, blocks, used, oldStride, newStride int) []float32 {
 	}
 	return buf
 }
+
+// CloneState returns an independent copy of s, a cache of this model.
+// Scoring several continuations of one context runs the context once and
+// continues each from a copy.
+func (m *Model) CloneState(s model.State) model.State {
+	st := s.(*State)
+	c := *st
+	c.keys, c.values = make([][]float32, len(st.keys)), make([][]float32, len(st.values))
+	for i := range st.keys {
+		c.keys[i], c.values[i] = slices.Clone(st.keys[i]), slices.Clone(st.values[i])
+	}
+	return &c
+}
+
+// MaxLength is the longest sequence the model accepts, cache included:
+// max_position_embeddings.
+func (m *Model) MaxLength() int { return m.Config.MaxPositionEmbeddings }
