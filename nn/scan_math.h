@@ -1,7 +1,6 @@
 // Branch-free float32 exp, log1p and softplus for the selective scan's C
-// kernels, so that loops calling them vectorise. Included by
-// selective_scan_backward.c; selective_scan.c holds the same functions and
-// can include this header instead.
+// kernels (selective_scan.c, selective_scan_backward.c), so that loops
+// calling them vectorise.
 #ifndef STEADY_SCAN_MATH_H
 #define STEADY_SCAN_MATH_H
 #include <stdint.h>

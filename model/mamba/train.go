@@ -35,12 +35,7 @@ func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param)
 		return 0, fmt.Errorf("mamba: %d tokens for batch %d × seq %d", len(tokens), batch, seq)
 	}
 	targets := make([]int32, batch*seq)
-	for r := range targets {
-		targets[r] = nn.IgnoreIndex
-		if r%seq != seq-1 {
-			targets[r] = tokens[r+1]
-		}
-	}
+	nn.NextTokenTargets(targets, tokens, seq)
 	return m.LossAndGradTargets(tokens, targets, batch, seq, 1, grads)
 }
 
@@ -67,19 +62,9 @@ func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed
 	if len(targets) != batch*seq {
 		return 0, fmt.Errorf("mamba: %d targets for batch %d × seq %d", len(targets), batch, seq)
 	}
-	count := 0
-	for r, t := range targets {
-		if t == nn.IgnoreIndex {
-			continue
-		}
-		if t < 0 || int(t) >= m.cfg.VocabSize {
-			return 0, fmt.Errorf("mamba: target %d at (%d, %d) is outside the vocabulary [0, %d) and is not the ignore index %d",
-				t, r/seq, r%seq, m.cfg.VocabSize, nn.IgnoreIndex)
-		}
-		count++
-	}
-	if count == 0 {
-		return 0, fmt.Errorf("mamba: all %d targets are the ignore index %d; the mean loss is undefined", len(targets), nn.IgnoreIndex)
+	count, err := nn.CountTargets(targets, seq, m.cfg.VocabSize)
+	if err != nil {
+		return 0, fmt.Errorf("mamba: %w", err)
 	}
 	g, err := m.gradTensors(grads)
 	if err != nil {

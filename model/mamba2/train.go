@@ -48,12 +48,7 @@ func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param)
 		return 0, fmt.Errorf("mamba2: %d tokens for batch %d × seq %d", len(tokens), batch, seq)
 	}
 	targets := make([]int32, batch*seq)
-	for r := range targets {
-		targets[r] = nn.IgnoreIndex
-		if r%seq != seq-1 {
-			targets[r] = tokens[r+1]
-		}
-	}
+	nn.NextTokenTargets(targets, tokens, seq)
 	return m.LossAndGradTargets(tokens, targets, batch, seq, 1, grads)
 }
 
@@ -79,19 +74,9 @@ func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed
 	if len(targets) != batch*seq {
 		return 0, fmt.Errorf("mamba2: %d targets for batch %d × seq %d", len(targets), batch, seq)
 	}
-	count := 0
-	for r, t := range targets {
-		if t == nn.IgnoreIndex {
-			continue
-		}
-		if t < 0 || int(t) >= c.VocabSize {
-			return 0, fmt.Errorf("mamba2: target %d at (%d, %d) is outside the vocabulary [0, %d) and is not the ignore index %d",
-				t, r/seq, r%seq, c.VocabSize, nn.IgnoreIndex)
-		}
-		count++
-	}
-	if count == 0 {
-		return 0, fmt.Errorf("mamba2: all %d targets are the ignore index %d; the mean loss is undefined", len(targets), nn.IgnoreIndex)
+	count, err := nn.CountTargets(targets, seq, c.VocabSize)
+	if err != nil {
+		return 0, fmt.Errorf("mamba2: %w", err)
 	}
 	g, err := m.gradTensors(grads)
 	if err != nil {
