@@ -6,9 +6,10 @@ import "fmt"
 //
 // Precision: the table is float32 master weights; rows are copied exactly.
 type Embedding struct {
-	Weight []float32 // E: (Vocab, Dim)
-	Vocab  int       // rows of the table
-	Dim    int       // width of a row
+	Weight []float32      // E: (Vocab, Dim)
+	Vocab  int            // rows of the table
+	Dim    int            // width of a row
+	LoRA   *EmbeddingLoRA // adapter adding s·A[:, t]ᵀ·Bᵀ to each row (lora.go); nil for none
 }
 
 // NewEmbedding checks that weight holds vocab·dim values.
@@ -37,6 +38,9 @@ func (e Embedding) Forward(out []float32, tokens []int32) error {
 			return fmt.Errorf("token id %d at position %d is outside the vocabulary [0, %d)", t, i, e.Vocab)
 		}
 		copy(out[i*e.Dim:(i+1)*e.Dim], e.Weight[int(t)*e.Dim:(int(t)+1)*e.Dim])
+	}
+	if e.LoRA != nil {
+		e.LoRA.Forward(out, tokens)
 	}
 	return nil
 }

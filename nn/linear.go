@@ -16,6 +16,7 @@ type Linear struct {
 	Bias   []float32 // b: (Out), nil for a layer without bias
 	In     int       // input features
 	Out    int       // output features
+	LoRA   *LoRA     // adapter adding s·(x·Aᵀ)·Bᵀ to y (lora.go); nil for none
 }
 
 // NewLinear checks the shapes of weight (out, in) and the optional bias (out)
@@ -53,12 +54,15 @@ func (l Linear) Forward(y, x []float32, rows int) {
 	}
 	// y (rows, Out) = x (rows, In) · Wᵀ (In, Out) + beta·y
 	kernel.Sgemm(false, true, rows, l.Out, l.In, 1, x, l.In, l.Weight, l.In, beta, y, l.Out)
+	if l.LoRA != nil {
+		l.LoRA.Forward(y, x, rows) // y += s·(x·Aᵀ)·Bᵀ
+	}
 }
 
 // Backward computes the gradients of y = x·Wᵀ + b for rows inputs.
 //
 //	dy: (rows, Out)   x: (rows, In) the Forward input
-//	dx: (rows, In)    written: dx = dy·W; skipped when nil
+//	dx: (rows, In)    written: dx = dy·W (+ s·(dy·B)·A with a LoRA); skipped when nil
 //	dW: (Out, In)     accumulated: dW += dyᵀ·x
 //	db: (Out)         accumulated: db += Σ_rows dy; skipped when nil
 //
@@ -70,6 +74,9 @@ func (l Linear) Backward(dx, dW, db, dy, x []float32, rows int) {
 	if dx != nil {
 		// dx (rows, In) = dy (rows, Out) · W (Out, In)
 		kernel.Sgemm(false, false, rows, l.In, l.Out, 1, dy, l.Out, l.Weight, l.In, 0, dx, l.In)
+		if l.LoRA != nil {
+			l.LoRA.Backward(dx, nil, nil, dy, x, rows) // dx += s·(dy·B)·A; the adapter's own grads are LoRA.Backward's
+		}
 	}
 	// dW (Out, In) += dyᵀ (Out, rows) · x (rows, In)
 	kernel.Sgemm(true, false, l.Out, l.In, rows, 1, dy, l.Out, x, l.In, 1, dW, l.In)

@@ -30,6 +30,9 @@ type Config struct {
 	Bias          string `json:"bias"`
 	FanInFanOut   bool   `json:"fan_in_fan_out"`
 	UseDoRA       bool   `json:"use_dora"`
+	// BaseModelClass is auto_mapping.base_model_class, the transformers
+	// class the adapter was made on ("MambaForCausalLM"); "" when absent.
+	BaseModelClass string `json:"-"`
 }
 
 // Scale is the factor on B·A·x: α/r, or α/√r with rsLoRA (PEFT LoraLayer.update_layer).
@@ -61,11 +64,20 @@ func ParseConfig(raw []byte) (Config, error) {
 		Config
 		Alpha         *float64        `json:"lora_alpha"`
 		TargetModules json.RawMessage `json:"target_modules"`
+		AutoMapping   struct {
+			BaseModelClass string `json:"base_model_class"`
+		} `json:"auto_mapping"`
+		RankPattern       map[string]any  `json:"rank_pattern"`
+		AlphaPattern      map[string]any  `json:"alpha_pattern"`
+		ModulesToSave     json.RawMessage `json:"modules_to_save"`
+		LayersToTransform json.RawMessage `json:"layers_to_transform"`
+		LayerReplication  json.RawMessage `json:"layer_replication"`
 	}
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return Config{}, err
 	}
 	c := f.Config
+	c.BaseModelClass = f.AutoMapping.BaseModelClass
 	switch {
 	case c.PeftType != "LORA":
 		return c, fmt.Errorf("peft_type %q: only LORA adapters are supported", c.PeftType)
@@ -75,6 +87,12 @@ func ParseConfig(raw []byte) (Config, error) {
 		return c, fmt.Errorf("use_dora: DoRA adapters are not supported")
 	case c.Bias != "" && c.Bias != "none":
 		return c, fmt.Errorf("bias %q: only bias \"none\" is supported", c.Bias)
+	case len(f.RankPattern) > 0 || len(f.AlphaPattern) > 0:
+		return c, fmt.Errorf("rank_pattern / alpha_pattern: per-module ranks and alphas are not supported")
+	case isSet(f.ModulesToSave):
+		return c, fmt.Errorf("modules_to_save = %s: fully trained extra modules are not supported", f.ModulesToSave)
+	case isSet(f.LayersToTransform) || isSet(f.LayerReplication):
+		return c, fmt.Errorf("layers_to_transform / layer_replication: only adapters on every matching layer are supported")
 	}
 	c.Alpha = 8 // LoraConfig's default lora_alpha
 	if f.Alpha != nil {
@@ -88,8 +106,14 @@ func ParseConfig(raw []byte) (Config, error) {
 			return c, fmt.Errorf("target_modules = %s: want a list of names or one regular expression", f.TargetModules)
 		}
 	}
+	if len(c.TargetModules) == 0 && c.TargetRegex == "" {
+		return c, fmt.Errorf("target_modules = %s names no module", f.TargetModules)
+	}
 	return c, nil
 }
+
+// isSet reports whether an optional JSON field is present and not null.
+func isSet(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
 
 // Targets describes the target modules as PEFT users write them.
 func (c Config) Targets() string {

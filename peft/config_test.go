@@ -43,6 +43,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"no targets", `{"peft_type": "LORA", "r": 4}`, "target_modules is missing"},
 		{"dora", `{"peft_type": "LORA", "r": 4, "use_dora": true, "target_modules": ["x"]}`, "DoRA"},
 		{"bad targets", `{"peft_type": "LORA", "r": 4, "target_modules": 3}`, "want a list"},
+		{"empty targets", `{"peft_type": "LORA", "r": 4, "target_modules": []}`, "names no module"},
+		{"rank pattern", `{"peft_type": "LORA", "r": 4, "target_modules": ["x"], "rank_pattern": {"x": 8}}`, "rank_pattern"},
+		{"modules to save", `{"peft_type": "LORA", "r": 4, "target_modules": ["x"], "modules_to_save": ["lm_head"]}`, "modules_to_save"},
+		{"layers to transform", `{"peft_type": "LORA", "r": 4, "target_modules": ["x"], "layers_to_transform": [0]}`, "layers_to_transform"},
 	}
 	for _, c := range cases {
 		if _, err := ParseConfig([]byte(c.json)); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -76,4 +80,29 @@ func TestInspectFixtures(t *testing.T) {
 			t.Errorf("%s: %+v, want %d modules, %d params", c.dir, s, c.modules, c.params)
 		}
 	}
+}
+
+// FuzzParseConfig checks that ParseConfig never panics and that a config it
+// accepts survives Save's rendering unchanged.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(`{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["x_proj", "in_proj"], "use_rslora": true}`))
+	f.Add([]byte(`{"peft_type": "LORA", "r": 2, "target_modules": ".*proj", "auto_mapping": {"base_model_class": "GPTNeoXForCausalLM"}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		c, err := ParseConfig(raw)
+		if err != nil {
+			return
+		}
+		out, err := configJSON(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := ParseConfig(out)
+		if err != nil {
+			t.Fatalf("rendered config %s does not parse: %v", out, err)
+		}
+		if again.R != c.R || again.Alpha != c.Alpha || again.TargetRegex != c.TargetRegex ||
+			!slices.Equal(again.TargetModules, c.TargetModules) || again.UseRSLoRA != c.UseRSLoRA || again.BaseModelClass != c.BaseModelClass {
+			t.Fatalf("round trip %+v → %+v", c, again)
+		}
+	})
 }

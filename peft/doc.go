@@ -1,8 +1,33 @@
-// Package peft reads and writes LoRA adapters in Hugging Face PEFT's format:
-// an adapter folder holds adapter_config.json (PEFT's LoraConfig) and
-// adapter_model.safetensors, whose tensor names are the base model's module
-// names under "base_model.model." with ".lora_A.weight" / ".lora_B.weight"
-// (Linear) or ".lora_embedding_A" / ".lora_embedding_B" (Embedding).
+// Package peft reads, writes, creates and merges LoRA adapters in Hugging
+// Face PEFT's format (v0.11): an adapter folder holds adapter_config.json
+// (PEFT's LoraConfig) and adapter_model.safetensors, whose tensor names are
+// the base model's module paths under "base_model.model." with
+// ".lora_A.weight" (r, in) / ".lora_B.weight" (out, r) for a Linear, or
+// ".lora_embedding_A" (r, vocab) / ".lora_embedding_B" (dim, r) for an
+// Embedding.
 //
-// A LoRA module adds (α/r)·B·A·x to a Linear's output (α/√r with rsLoRA).
+// An adapter adds s·B·A·x to a Linear's output and s·A[:, t]ᵀ·Bᵀ to an
+// embedding row, s = α/r (α/√r with rsLoRA); nn.LoRA and nn.EmbeddingLoRA
+// compute it as two thin GEMMs, and the model's own Forward applies it
+// while the adapter is attached. The base weights stay frozen: the
+// adapter's A and B (Adapter.Params) are its only parameters.
+//
+// Module paths are the Hugging Face ones each model package lists in
+// Modules (backbone.layers.0.mixer.x_proj, gpt_neox.layers.1.attention.dense,
+// …). Targets match them as PEFT's check_target_module_exists does: a list
+// entry matches a path equal to it or ending in "." + entry, a regex must
+// match the whole path. Targets that reach a norm, a conv1d or a Linear the
+// model applies without nn.Linear (Mamba's dt_proj, Mamba-2's lm_head) are
+// errors rather than silently skipped.
+//
+// Load attaches an adapter PEFT saved, New a freshly initialised one (PEFT's
+// init: the adapted model starts equal to the base), Save writes one back,
+// and Merge folds one into the base weights (PEFT merge_and_unload) so that
+// checkpoint.Save exports a plain model. Merging unties a tied embedding and
+// LM head first, so the merged model computes what the adapted one did; PEFT
+// v0.11 writes the merged table into the shared parameter instead, which
+// also changes the LM head.
+//
+// Preset names the paper's target sets (lora-subset, lora-all) per
+// architecture; for Mamba-2, which has no x_proj, lora-subset is in_proj.
 package peft

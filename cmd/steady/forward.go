@@ -11,6 +11,7 @@ import (
 
 type forwardOptions struct {
 	model, input, output string
+	adapter              string
 	recurrent            bool
 	chunk                int
 }
@@ -31,6 +32,7 @@ with --chunk N they go through it N at a time.`,
 	f.StringVar(&o.model, "model", "", "checkpoint folder or hub id ORG/NAME[@REV]")
 	f.StringVar(&o.input, "input", "", "safetensors file with an I64 input_ids tensor [batch, seq]")
 	f.StringVar(&o.output, "output", "", "safetensors file to write logits [batch, seq, vocab] to")
+	f.StringVar(&o.adapter, "adapter", "", "PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) to apply")
 	f.BoolVar(&o.recurrent, "recurrent", false, "feed the tokens one at a time through the decode state")
 	f.IntVar(&o.chunk, "chunk", 0, "feed the tokens this many at a time through the decode state")
 	for _, name := range []string{"model", "input", "output"} {
@@ -40,7 +42,7 @@ with --chunk N they go through it N at a time.`,
 }
 
 func runForward(cmd *cobra.Command, o forwardOptions) error {
-	lm, err := loadModel(cmd.Context(), o.model)
+	lm, err := loadAdapted(cmd.Context(), o.model, o.adapter, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}

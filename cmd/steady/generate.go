@@ -15,6 +15,7 @@ import (
 
 type generateOptions struct {
 	model, prompt, tokenizer string
+	adapter                  string
 	promptIDs                []int
 	printIDs                 bool
 	opt                      generate.Options
@@ -30,6 +31,7 @@ func newGenerateCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.model, "model", "", "checkpoint folder or hub id ORG/NAME[@REV]")
+	f.StringVar(&o.adapter, "adapter", "", "PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) to apply")
 	f.StringVar(&o.prompt, "prompt", "", "text to continue")
 	f.IntSliceVar(&o.promptIDs, "prompt-ids", nil, "token ids to continue, instead of --prompt (e.g. 1,2,3)")
 	f.BoolVar(&o.printIDs, "print-ids", false, "print the new token ids instead of their text")
@@ -51,7 +53,7 @@ func runGenerate(cmd *cobra.Command, o generateOptions) error {
 	if err != nil {
 		return err
 	}
-	lm, err := loadModel(cmd.Context(), dir)
+	lm, err := loadAdapted(cmd.Context(), dir, o.adapter, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 
 	"github.com/steady-ml/steady/checkpoint"
 	"github.com/steady-ml/steady/hub"
 	"github.com/steady-ml/steady/model"
+	"github.com/steady-ml/steady/peft"
 )
 
 // loadModel builds the model of a checkpoint folder or hub id.
@@ -15,6 +18,26 @@ func loadModel(ctx context.Context, ref string) (model.LM, error) {
 		return nil, err
 	}
 	return checkpoint.Load(dir)
+}
+
+// loadAdapted builds the model of ref and, when adapter is not "", attaches
+// the PEFT LoRA adapter in that folder, reporting the adapted modules (and
+// the targets that matched none) to log.
+func loadAdapted(ctx context.Context, ref, adapter string, log io.Writer) (model.LM, error) {
+	lm, err := loadModel(ctx, ref)
+	if err != nil || adapter == "" {
+		return lm, err
+	}
+	m, ok := lm.(peft.Adaptable)
+	if !ok {
+		return nil, fmt.Errorf("--adapter %s: a %T takes no adapters", adapter, lm)
+	}
+	a, err := peft.Load(adapter, m)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "adapter %s: LoRA r %d, scale %g on %v\n", adapter, a.Config.R, a.Config.Scale(), a.Match)
+	return lm, nil
 }
 
 // resolveModel turns --model into a local folder: a folder is used as it is,
