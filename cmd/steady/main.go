@@ -40,6 +40,8 @@ func newRootCmd() *cobra.Command {
 		newEvalCmd(),
 		newBenchCmd(),
 		newDemoCmd(),
+		newPretrainCmd(),
+		newFinetuneCmd(),
 	)
 	return root
 }

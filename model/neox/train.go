@@ -42,24 +42,79 @@ func (m *Model) NewGrads() []model.Param {
 // with respect to every parameter is added to grads, which must have the
 // names and shapes of Params (see NewGrads); a tied embed_out's gradient
 // lands in embed_in's. The forward is the same as Forward's, without a cache.
+// It is LossAndGradTargets with the tokens shifted by one as targets, the
+// last position of each sequence ignored, and seed 1.
 func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param) (float64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if seq < 2 {
 		return 0, fmt.Errorf("gpt_neox: LossAndGrad needs seq ≥ 2 to have a next token, got %d", seq)
 	}
-	rows, c := batch*seq, m.Config
+	if batch <= 0 || len(tokens) != batch*seq {
+		return 0, fmt.Errorf("gpt_neox: %d tokens for batch %d × seq %d", len(tokens), batch, seq)
+	}
 	tb := &m.trainBufs
-	tb.logits = grow(tb.logits, rows*c.VocabSize)
+	tb.targets = slices.Grow(tb.targets[:0], batch*seq)[:batch*seq]
+	for r := range tb.targets {
+		tb.targets[r] = nn.IgnoreIndex
+		if r%seq != seq-1 {
+			tb.targets[r] = tokens[r+1]
+		}
+	}
+	return m.lossAndGrad(tokens, tb.targets, batch, seq, 1, grads)
+}
+
+// LossAndGradTargets runs tokens (batch, seq) forward and backward in
+// float32 and returns the mean cross-entropy between the logits at each
+// position and the target at that position, targets (batch, seq) being
+// already shifted (dataset.Batch's contract), over the N targets that are not
+// nn.IgnoreIndex (−100): PyTorch's F.cross_entropy(logits, targets,
+// ignore_index=-100). It adds seed·∂loss/∂p to grads (names and shapes of
+// Params, see NewGrads; a tied embed_out's gradient lands in embed_in's):
+//
+//	dlogits_r = (seed/N)·(softmax(logits_r) − onehot(targets_r))     zero where ignored
+//
+// so a trainer folds the 1/GradAccum of gradient accumulation and a loss
+// scale into seed instead of scaling the gradients afterwards. The returned
+// loss does not include seed. Errors name a token or target outside the
+// vocabulary, a length that is not batch·seq, and a batch whose targets are
+// all ignored (its mean is undefined); grads are untouched on error.
+func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed float32, grads []model.Param) (float64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lossAndGrad(tokens, targets, batch, seq, seed, grads)
+}
+
+// lossAndGrad is LossAndGradTargets with m.mu held.
+func (m *Model) lossAndGrad(tokens, targets []int32, batch, seq int, seed float32, grads []model.Param) (float64, error) {
+	rows, c, tb := batch*seq, m.Config, &m.trainBufs
+	tb.logits = grow(tb.logits, max(rows, 0)*c.VocabSize)
 	if _, err := m.check(tb.logits, tokens, batch, seq, nil); err != nil {
 		return 0, err
+	}
+	if len(targets) != rows {
+		return 0, fmt.Errorf("gpt_neox: %d targets for batch %d × seq %d", len(targets), batch, seq)
+	}
+	count := 0
+	for r, t := range targets {
+		if t == nn.IgnoreIndex {
+			continue
+		}
+		if t < 0 || int(t) >= c.VocabSize {
+			return 0, fmt.Errorf("gpt_neox: target %d at (%d, %d) is outside the vocabulary [0, %d) and is not the ignore index %d",
+				t, r/seq, r%seq, c.VocabSize, nn.IgnoreIndex)
+		}
+		count++
+	}
+	if count == 0 {
+		return 0, fmt.Errorf("gpt_neox: all %d targets are the ignore index %d; the mean loss is undefined", rows, nn.IgnoreIndex)
 	}
 	g, err := m.gradModel(grads)
 	if err != nil {
 		return 0, err
 	}
 	m.trainForward(tokens, batch, seq)
-	loss := m.crossEntropy(tokens, batch, seq)
+	loss := m.crossEntropy(targets, count, seed)
 	m.backward(g, tokens, batch, seq)
 	return loss, nil
 }
@@ -107,22 +162,15 @@ func (m *Model) trainForward(tokens []int32, batch, seq int) {
 	m.head(tb.logits, tb.lnf, tb.meanF, tb.rstd, batch, seq)
 }
 
-// crossEntropy returns the mean next-token cross-entropy of the logits
-// (nn.CrossEntropy): position t of a sequence predicts token t+1, and each
-// sequence's last position is ignored. It writes trainBufs.dlogits.
-func (m *Model) crossEntropy(tokens []int32, batch, seq int) float64 {
+// crossEntropy returns the mean cross-entropy of the logits against
+// targets, count of which are not ignored (nn.CrossEntropySum), and writes
+// trainBufs.dlogits = (seed/count)·∂(summed loss)/∂logits.
+func (m *Model) crossEntropy(targets []int32, count int, seed float32) float64 {
 	tb := &m.trainBufs
-	tb.targets = slices.Grow(tb.targets[:0], batch*seq)[:batch*seq]
-	for r := range tb.targets {
-		tb.targets[r] = nn.IgnoreIndex
-		if r%seq != seq-1 {
-			tb.targets[r] = tokens[r+1]
-		}
-	}
-	tb.dlogits = grow(tb.dlogits, batch*seq*m.Config.VocabSize)
-	loss, _, err := nn.CrossEntropy(tb.dlogits, tb.logits, tb.targets, m.Config.VocabSize)
-	if err != nil { // the ids were checked and seq ≥ 2, so there are valid targets
+	tb.dlogits = grow(tb.dlogits, len(targets)*m.Config.VocabSize)
+	sum, _, err := nn.CrossEntropySum(tb.dlogits, tb.logits, targets, m.Config.VocabSize, seed/float32(count))
+	if err != nil { // the targets were checked
 		panic(err)
 	}
-	return loss
+	return sum / float64(count)
 }

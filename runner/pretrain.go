@@ -1,0 +1,63 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/steady-ml/steady/dataset"
+	"github.com/steady-ml/steady/tokenizer"
+)
+
+// PretrainOptions configure Pretrain.
+type PretrainOptions struct {
+	Options
+	// Arch is the architecture's model_type: gpt_neox (mamba and mamba2
+	// have no backward pass yet).
+	Arch string
+	// Size is a preset of Sizes(Arch): tiny or small.
+	Size string
+	// Split cuts plain-text files into documents; TextField names the text
+	// of .json and .jsonl records ("" means "text").
+	Split     dataset.Split
+	TextField string
+}
+
+// Pretrain initialises a model of Arch and Size with Train.Seed, packs the
+// documents of TrainFiles (GPT-NeoX tokenizer, an EOS after each document)
+// into sequences of MaxSeqLen tokens, and trains it, shuffling the sequences
+// each epoch.
+func Pretrain(ctx context.Context, o PretrainOptions) (Result, error) {
+	if err := o.Options.Check(); err != nil {
+		return Result{}, fmt.Errorf("pretrain: %w", err)
+	}
+	if o.MaxSeqLen == 0 {
+		o.MaxSeqLen = DefaultPretrainSeqLen
+	}
+	lm, err := newPretrainModel(o.Arch, o.Size, o.Train.Seed)
+	if err != nil {
+		return Result{}, fmt.Errorf("pretrain: %w", err)
+	}
+	examples, st, err := dataset.PackFiles(tokenizer.Default(), o.TrainFiles,
+		dataset.DocumentOptions{Split: o.Split, Field: o.TextField}, dataset.PackOptions{SeqLen: o.MaxSeqLen})
+	if err != nil {
+		return Result{}, fmt.Errorf("pretrain: %w", err)
+	}
+	logger(o.Options).Info("runner: packed", "documents", st.Documents, "tokens", st.Tokens,
+		"sequences", st.Examples, "seq_len", o.MaxSeqLen, "dropped_tokens", st.DroppedTokens)
+	lo := dataset.LoaderOptions{BatchSize: or(o.Train.BatchSize, defaultBatchSize), Shuffle: true, Seed: o.Train.Seed}
+	res, err := run(ctx, lm, tokenizer.DefaultJSON(), examples, lo, o.Options, map[string]string{
+		"arch": o.Arch, "size": o.Size, "split": o.Split.String(), "text_field": o.TextField,
+	})
+	if err != nil {
+		return res, fmt.Errorf("pretrain: %w", err)
+	}
+	return res, nil
+}
+
+// or returns v, or def when v is zero.
+func or(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
