@@ -10,8 +10,7 @@
 // dataset.Batch with its gradient scaled by a seed (see
 // neox.Model.LossAndGradTargets). The check is a type assertion, so an
 // architecture becomes trainable by gaining those methods, with no change
-// here. GPT-NeoX has them; Mamba and Mamba-2 do not yet (no backward pass),
-// and asking to train them is an error that says so.
+// here; Mamba, Mamba-2 and GPT-NeoX all have them.
 //
 // # Adapters
 //

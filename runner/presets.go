@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/steady-ml/steady/checkpoint"
+	"github.com/steady-ml/steady/model/mamba"
 	"github.com/steady-ml/steady/model/mamba2"
 	"github.com/steady-ml/steady/model/neox"
 )
@@ -19,9 +20,15 @@ import (
 //
 //	gpt_neox tiny   hidden 64,  2 layers, 4 heads, MLP 256           6.5M parameters (6.4M in the embeddings)
 //	gpt_neox small  hidden 128, 6 layers, 4 heads, MLP 512           14.1M parameters (Pythia-14m's shape)
+//	mamba    tiny   d_model 64,  2 layers, d_state 16                3.3M parameters
+//	mamba    small  d_model 128, 4 layers, d_state 16                6.9M parameters
 //	mamba2   tiny   d_model 64,  2 layers, d_state 16, headdim 16    3.3M parameters
 //	mamba2   small  d_model 128, 4 layers, d_state 32, headdim 32    6.9M parameters
 var presets = map[checkpoint.Arch]map[string]string{
+	checkpoint.Mamba: {
+		"tiny":  `{"d_model": 64, "n_layer": 2, "vocab_size": 50277}`,
+		"small": `{"d_model": 128, "n_layer": 4, "vocab_size": 50277}`,
+	},
 	checkpoint.NeoX: {
 		"tiny": `{"model_type": "gpt_neox", "vocab_size": 50304, "hidden_size": 64, "num_hidden_layers": 2,
 			"num_attention_heads": 4, "intermediate_size": 256, "max_position_embeddings": 2048}`,
@@ -51,9 +58,7 @@ func Sizes(arch string) []string {
 func newPretrainModel(arch, size string, seed uint64) (Trainable, error) {
 	a := checkpoint.Arch(arch)
 	switch a {
-	case checkpoint.NeoX, checkpoint.Mamba2:
-	case checkpoint.Mamba: // no initialiser and no backward pass yet
-		return asTrainable(a, nil)
+	case checkpoint.NeoX, checkpoint.Mamba, checkpoint.Mamba2:
 	default:
 		return nil, fmt.Errorf("arch %q: want gpt_neox, mamba2 or mamba", arch)
 	}
@@ -68,6 +73,11 @@ func newPretrainModel(arch, size string, seed uint64) (Trainable, error) {
 		var cfg neox.Config
 		if cfg, err = neox.ParseConfig([]byte(text)); err == nil {
 			m, err = neox.Init(cfg, seed)
+		}
+	case checkpoint.Mamba:
+		var cfg mamba.Config
+		if cfg, err = mamba.ParseConfig([]byte(text)); err == nil {
+			m, err = mamba.Init(cfg, seed)
 		}
 	case checkpoint.Mamba2:
 		var cfg mamba2.Config

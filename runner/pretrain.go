@@ -11,8 +11,7 @@ import (
 // PretrainOptions configure Pretrain.
 type PretrainOptions struct {
 	Options
-	// Arch is the architecture's model_type: gpt_neox (mamba and mamba2
-	// have no backward pass yet).
+	// Arch is the architecture's model_type: mamba, mamba2 or gpt_neox.
 	Arch string
 	// Size is a preset of Sizes(Arch): tiny or small.
 	Size string

@@ -131,6 +131,42 @@ func requireSameWeights(t *testing.T, dirA, dirB string) {
 
 // TestFinetuneAlpaca fine-tunes a freshly initialised tiny GPT-NeoX on 8
 // Alpaca records and on 8 prompt/response records for two steps each.
+// TestPretrainMambas pretrains the tiny Mamba and Mamba-2 for 10 steps and
+// checks that the loss drops and the last checkpoint loads as that architecture.
+func TestPretrainMambas(t *testing.T) {
+	stories := storiesSlice(t, 20_000)
+	for _, arch := range []checkpoint.Arch{checkpoint.Mamba, checkpoint.Mamba2} {
+		t.Run(string(arch), func(t *testing.T) {
+			o := PretrainOptions{Arch: string(arch), Size: "tiny", Split: dataset.SplitStories}
+			o.TrainFiles, o.MaxSeqLen = []string{stories}, 64
+			o.Train = quiet(t, t.TempDir())
+			o.Train.MaxSteps, o.Train.BatchSize, o.Train.LR, o.Train.Warmup = 10, 4, 3e-3, 2
+			o.Train.MaxGradNorm, o.Train.LogEvery = 1, 5
+			res, err := Pretrain(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := res.State.LogHistory
+			first, last := float64(h[0]["loss"]), float64(h[len(h)-1]["loss"])
+			t.Logf("%d parameters; loss %.3f → %.3f", res.Params, first, last)
+			if !(last < first-0.3) {
+				t.Errorf("loss %.3f at the first log, %.3f at the last: want a drop of more than 0.3", first, last)
+			}
+			ck, err := checkpoint.Open(res.Checkpoint)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ck.Close()
+			if ck.Arch != arch {
+				t.Errorf("checkpoint architecture %s, want %s", ck.Arch, arch)
+			}
+			if _, err := ck.Model(); err != nil {
+				t.Errorf("the checkpoint does not load: %v", err)
+			}
+		})
+	}
+}
+
 func TestFinetuneAlpaca(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "base")
 	cfg, err := neox.ParseConfig([]byte(presets["gpt_neox"]["tiny"]))
@@ -209,7 +245,6 @@ func TestRunsRefuseWhatIsNotAvailable(t *testing.T) {
 	}{
 		{"precision_bf16", `precision "bf16" is not available yet`, func(o *PretrainOptions) { o.Precision = "bf16" }},
 		{"peft_lora", `peft "lora" is not available yet`, func(o *PretrainOptions) { o.PEFT = "lora" }},
-		{"arch_mamba", "training Mamba is not available yet (no backward pass)", func(o *PretrainOptions) { o.Arch = "mamba" }},
 		{"arch_unknown", `arch "llama"`, func(o *PretrainOptions) { o.Arch = "llama" }},
 		{"size_unknown", `size "huge": gpt_neox has sizes small, tiny`, func(o *PretrainOptions) { o.Size = "huge" }},
 		{"no_files", "no training files", func(o *PretrainOptions) { o.TrainFiles = nil }},

@@ -23,17 +23,13 @@ type Trainable interface {
 	LossAndGradTargets(tokens, targets []int32, batch, seq int, seed float32, grads []model.Param) (float64, error)
 }
 
-// asTrainable returns m as a Trainable, or an error saying that arch has no
-// backward pass yet.
+// asTrainable returns m as a Trainable, or an error saying that arch cannot
+// be trained.
 func asTrainable(arch checkpoint.Arch, m any) (Trainable, error) {
 	if t, ok := m.(Trainable); ok {
 		return t, nil
 	}
-	name := map[checkpoint.Arch]string{checkpoint.Mamba: "Mamba", checkpoint.Mamba2: "Mamba-2"}[arch]
-	if name == "" {
-		name = string(arch)
-	}
-	return nil, fmt.Errorf("training %s is not available yet (no backward pass); GPT-NeoX (gpt_neox) can be trained", name)
+	return nil, fmt.Errorf("%s models cannot be trained: no backward pass", arch)
 }
 
 // Model adapts a Trainable to train.Model[dataset.Batch].

@@ -105,7 +105,7 @@ model.safetensors, tokenizer.json) that steady generate and eval read, plus the
 optimiser and trainer state that --resume-from-checkpoint continues from.
 
 Sizes: gpt_neox tiny (6.5M parameters), small (14.1M, Pythia-14m's shape);
-mamba2 tiny, small. Mamba has no backward pass yet.`,
+mamba tiny (3.3M), small (6.9M); mamba2 tiny (3.3M), small (6.9M).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPretrain(cmd, o) },
 	}
