@@ -55,12 +55,7 @@ func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param)
 	}
 	tb := &m.trainBufs
 	tb.targets = slices.Grow(tb.targets[:0], batch*seq)[:batch*seq]
-	for r := range tb.targets {
-		tb.targets[r] = nn.IgnoreIndex
-		if r%seq != seq-1 {
-			tb.targets[r] = tokens[r+1]
-		}
-	}
+	nn.NextTokenTargets(tb.targets, tokens, seq)
 	return m.lossAndGrad(tokens, tb.targets, batch, seq, 1, grads)
 }
 
@@ -95,19 +90,9 @@ func (m *Model) lossAndGrad(tokens, targets []int32, batch, seq int, seed float3
 	if len(targets) != rows {
 		return 0, fmt.Errorf("gpt_neox: %d targets for batch %d × seq %d", len(targets), batch, seq)
 	}
-	count := 0
-	for r, t := range targets {
-		if t == nn.IgnoreIndex {
-			continue
-		}
-		if t < 0 || int(t) >= c.VocabSize {
-			return 0, fmt.Errorf("gpt_neox: target %d at (%d, %d) is outside the vocabulary [0, %d) and is not the ignore index %d",
-				t, r/seq, r%seq, c.VocabSize, nn.IgnoreIndex)
-		}
-		count++
-	}
-	if count == 0 {
-		return 0, fmt.Errorf("gpt_neox: all %d targets are the ignore index %d; the mean loss is undefined", rows, nn.IgnoreIndex)
+	count, err := nn.CountTargets(targets, seq, c.VocabSize)
+	if err != nil {
+		return 0, fmt.Errorf("gpt_neox: %w", err)
 	}
 	g, err := m.gradModel(grads)
 	if err != nil {
