@@ -9,8 +9,9 @@ import (
 
 // Params lists the parameters under HF MambaForCausalLM names, sharing the
 // model's weights; a tied LM head is not listed (HF's save_pretrained drops
-// it). After changing A_log through these slices, call Refresh before the
-// next Forward: the scan uses A = −exp(A_log), derived once.
+// it). The scan uses A = −exp(A_log), derived from the parameter: LossAndGrad
+// rederives it before and after an optimiser's in-place update; after
+// changing A_log through these slices any other way, call Refresh.
 func (m *Model) Params() []model.Param {
 	c := m.cfg
 	d, di, n, rk := c.DModel, c.DInner, c.DState, c.DtRank

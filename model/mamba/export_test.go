@@ -60,3 +60,43 @@ func TestInitExportReload(t *testing.T) {
 		t.Fatal("changing A_log and calling Refresh did not change the logits")
 	}
 }
+
+// TestForwardAfterTrainingSeesUpdatedALog checks that a Forward after a
+// LossAndGrad call and an in-place update of A_log (what an optimiser does)
+// uses the updated A without an explicit Refresh.
+func TestForwardAfterTrainingSeesUpdatedALog(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`{"d_model": 16, "n_layer": 1, "vocab_size": 32, "ssm_cfg": {"d_state": 4}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := Init(cfg, 1)
+	tokens := []int32{1, 2, 3, 4}
+	if _, err := m.LossAndGrad(tokens, 1, 4, m.NewGrads()); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := m.Forward(tokens, 1, 4, nil)
+	if _, err := m.LossAndGrad(tokens, 1, 4, m.NewGrads()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Params() {
+		if p.Name == "backbone.layers.0.mixer.A_log" {
+			for i := range p.Data {
+				p.Data[i] += 0.5
+			}
+		}
+	}
+	after, _ := m.Forward(tokens, 1, 4, nil)
+	fresh, _ := Init(cfg, 1)
+	for _, p := range fresh.Params() {
+		if p.Name == "backbone.layers.0.mixer.A_log" {
+			for i := range p.Data {
+				p.Data[i] += 0.5
+			}
+		}
+	}
+	fresh.Refresh()
+	want, _ := fresh.Forward(tokens, 1, 4, nil)
+	if slices.Equal(before, after) || !slices.Equal(after, want) {
+		t.Fatal("Forward after training did not use the updated A_log")
+	}
+}

@@ -23,6 +23,10 @@ type Model struct {
 	mu    sync.Mutex
 	acts  activations
 	train *trainBuffers // LossAndGrad's activations and gradient scratch (train.go)
+	// aStale says an optimiser may have changed A_log in place since A was
+	// derived: set by every LossAndGrad call, cleared by the next Forward,
+	// which recomputes A first.
+	aStale bool
 }
 
 // block is one residual block (mamba_ssm Block): norm, then the Mamba mixer.
@@ -183,6 +187,10 @@ func (m *Model) ForwardTrace(tokens []int32, batch, seq int, state model.State, 
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.aStale {
+		m.Refresh()
+		m.aStale = false
+	}
 	rows, d := batch*seq, m.cfg.DModel
 	a := &m.acts
 	a.ensure(m.cfg, rows)

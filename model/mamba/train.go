@@ -73,6 +73,7 @@ func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.Refresh()
+	m.aStale = true // the caller's optimiser updates A_log next
 	tb := m.trainForward(tokens, batch, seq)
 	sum, _, err := nn.CrossEntropySum(tb.dlogits, tb.logits, targets, m.vocab, seed/float32(count))
 	if err != nil { // the targets were checked
