@@ -23,3 +23,17 @@ func TestMeasureRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasureTrainRuns checks the training-step plumbing on a short sequence.
+func TestMeasureTrainRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 130M-parameter model")
+	}
+	r, err := MeasureTrain(Presets[0], 1, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(r.TokensPerSec > 0) || r.PeakRSS <= 0 || r.GFLOPs <= 0 {
+		t.Errorf("%+v", r)
+	}
+}
