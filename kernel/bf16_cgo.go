@@ -30,39 +30,14 @@ func sgemmBF16OpenBLAS(transA, transB bool, m, n, k int, alpha float32, a []uint
 		C.float(beta), (*C.float)(&c[0]), C.int(ldc))
 }
 
-// bf16ParallelFlops is the work below which the AVX-512 kernel runs on
-// one thread.
-const bf16ParallelFlops = 1 << 20
-
 // sgemmBF16AVX512 runs the AVX-512 BF16 kernel of sbgemm_avx512.c, split
-// over Threads() goroutines by rows of C when m ≥ n, else by columns (each
-// cgo call runs on its own OS thread).
+// over Threads() goroutines by rows or columns of C (see splitGemm).
 func sgemmBF16AVX512(transA, transB bool, m, n, k int, alpha float32, a []uint16, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
-	call := func(m, n int, a, b []uint16, c []float32) {
+	splitGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, 12, 32, func(m, n int, a, b []uint16, c []float32) {
 		C.steady_sbgemm_avx512(cBool(transA), cBool(transB), C.long(m), C.long(n), C.long(k), C.float(alpha),
 			(*C.uint16_t)(unsafe.Pointer(&a[0])), C.long(lda), (*C.uint16_t)(unsafe.Pointer(&b[0])), C.long(ldb),
 			C.float(beta), (*C.float)(&c[0]), C.long(ldc))
-	}
-	switch {
-	case 2*m*n*k < bf16ParallelFlops:
-		call(m, n, a, b, c)
-	case m >= n:
-		parallelFor(m, 12, func(lo, hi int) {
-			aOff := lo * lda
-			if transA {
-				aOff = lo
-			}
-			call(hi-lo, n, a[aOff:], b, c[lo*ldc:])
-		})
-	default:
-		parallelFor(n, 32, func(lo, hi int) {
-			bOff := lo
-			if transB {
-				bOff = lo * ldb
-			}
-			call(m, hi-lo, a, b[bOff:], c[lo:])
-		})
-	}
+	})
 }
 
 func cBool(b bool) C.int {

@@ -26,11 +26,16 @@
 //
 // # Implementations
 //
-// The default build calls OpenBLAS through cgo (link -lopenblas), with m = 1
-// and n = 1 routed to sgemv. Under the purego build tag, or without cgo
-// (CGO_ENABLED=0), Sgemm is a blocked, packed Go GEMM (gemm_go.go:
-// Goto/BLIS loops, 2×4 register tile, goroutines over rows or columns),
-// about 7 GFLOP/s a core against OpenBLAS's 80 (AVX2) to 180 (AVX-512).
+// The default build runs Sgemm on this package's AVX-512F kernel
+// (sgemm_avx512.c: packed panels, a 12×32 register tile of VFMADD231PS,
+// masked edge tiles) on CPUs that have it, for products with m ≥ 8, n ≥ 32
+// and at least 2¹⁹ flops; its threads are goroutines, each in one cgo call on
+// its own rows or columns of C. It calls OpenBLAS through cgo (link
+// -lopenblas) for the rest, with m = 1 and n = 1 routed to sgemv. Under the
+// purego build tag, or without cgo (CGO_ENABLED=0), Sgemm is a blocked,
+// packed Go GEMM (gemm_go.go: Goto/BLIS loops, 2×4 register tile, goroutines
+// over rows or columns), about 7 GFLOP/s a core against OpenBLAS's 80 (AVX2)
+// to 180 (AVX-512) and the AVX-512F kernel's 140–170 (Zen 5, per CPU-second).
 //
 // SgemmBF16 uses the first available of:
 //
@@ -59,5 +64,7 @@
 // (Debian 12) does not know AMD Zen 5 and falls back to its Haswell (AVX2)
 // kernels, at half the float32 throughput of its AVX-512 ones; setting
 // OPENBLAS_CORETYPE=SkylakeX in the environment before the program starts
-// selects them. Backend reports the kernels in use.
+// selects them. This matters for the products OpenBLAS still runs (m = 1,
+// n = 1, thin and tiny ones) on CPUs with AVX-512F, and for all of them on
+// CPUs without. Backend reports the kernels in use.
 package kernel

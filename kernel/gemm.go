@@ -12,7 +12,9 @@ import "fmt"
 // When beta is 0, C is write-only: NaN or Inf already in C does not propagate.
 // A, B and C must not overlap. Sgemm panics if a dimension is negative, a
 // leading dimension is smaller than its row width or a slice is too short.
-// It runs on Threads() threads and does not allocate on the OpenBLAS path.
+// It runs on Threads() threads. It does not allocate on the OpenBLAS path; the
+// AVX-512F kernel takes its packing buffers (at most 1.1 MiB a thread) from
+// C's malloc for the duration of the call.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	gemmChecked("Sgemm", sgemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

@@ -161,6 +161,12 @@ TARGET static void ukernel(long kq, const uint32_t *ap, const uint16_t *bp, floa
 	__m512 acc60 = acc00, acc61 = acc00, acc70 = acc00, acc71 = acc00;
 	__m512 acc80 = acc00, acc81 = acc00, acc90 = acc00, acc91 = acc00;
 	__m512 acc100 = acc00, acc101 = acc00, acc110 = acc00, acc111 = acc00;
+	// The tile of C is read and written after the loop: fetch it now, so
+	// that its misses (C is often larger than L2) overlap the arithmetic.
+	for (int i = 0; i < mr; i++) {
+		_mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+		_mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
+	}
 	for (long q = 0; q < kq; q++, ap += MR, bp += 2 * NR) {
 		__m512bh b0 = (__m512bh)_mm512_loadu_si512(bp);
 		__m512bh b1 = (__m512bh)_mm512_loadu_si512(bp + NR);

@@ -47,8 +47,8 @@ func ensureThreads() {
 
 // parallelFor runs body(lo, hi) over [0, n) split into at most Threads()
 // contiguous chunks whose bounds are multiples of align (except the last),
-// on goroutines, and waits for them. It runs body inline when one chunk
-// suffices.
+// on goroutines, and waits for them. The calling goroutine runs the last
+// chunk itself (all of [0, n) when one chunk suffices).
 func parallelFor(n, align int, body func(lo, hi int)) {
 	chunks := min(Threads(), (n+align-1)/align)
 	if chunks <= 1 {
@@ -58,10 +58,11 @@ func parallelFor(n, align int, body func(lo, hi int)) {
 	blocks := (n + align - 1) / align
 	var wg sync.WaitGroup
 	lo := 0
-	for t := range chunks {
+	for t := range chunks - 1 {
 		start, end := lo, min(n, lo+(blocks*(t+1)/chunks-blocks*t/chunks)*align)
 		wg.Go(func() { body(start, end) })
 		lo = end
 	}
+	body(lo, n)
 	wg.Wait()
 }

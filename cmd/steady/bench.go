@@ -25,7 +25,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure the speed of kernels and models on this machine",
 	}
-	cmd.AddCommand(newBenchGemmCmd(), newBenchModelCmd())
+	cmd.AddCommand(newBenchGemmCmd(), newBenchModelCmd(), newBenchTrainCmd())
 	return cmd
 }
 
@@ -101,7 +101,7 @@ func runBenchGemm(w io.Writer, opts benchGemmOptions) error {
 	backend := kernel.Backend()
 	fmt.Fprintf(w, "f32: %s; bf16: %s; GOMAXPROCS %d\n", backend, kernel.BF16Backend(), runtime.GOMAXPROCS(0))
 	if strings.Contains(backend, "Haswell") && cpu.X86.HasAVX512F {
-		fmt.Fprintln(w, "note: this CPU has AVX-512 but OpenBLAS chose its AVX2 kernels; OPENBLAS_CORETYPE=SkylakeX in the environment selects its AVX-512 ones")
+		fmt.Fprintln(w, "note: this CPU has AVX-512 but OpenBLAS chose its AVX2 kernels, which run the products the avx512f kernel does not (m = 1, n = 1, thin, tiny); OPENBLAS_CORETYPE=SkylakeX in the environment selects its AVX-512 ones")
 	}
 	defer kernel.SetThreads(kernel.Threads())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
