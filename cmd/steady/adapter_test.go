@@ -70,3 +70,28 @@ func TestGenerateAdapter(t *testing.T) {
 		t.Errorf("stdout %q, stderr %q: want 3 ids and an adapter report", out.String(), log.String())
 	}
 }
+
+// TestEvalAdapter checks that `steady eval --adapter` attaches and reports
+// the adapter and scores through it (the adapted logits themselves are
+// checked against PEFT's by TestForwardAdapter).
+func TestEvalAdapter(t *testing.T) {
+	run := func(adapter ...string) string {
+		root := newRootCmd()
+		args := []string{"eval", "--model", fixture.Path(t, "gpt_neox"), "--tokenizer", "../../eval/testdata/byte_tokenizer.json",
+			"--data-dir", fixture.DataPath(t), "--tasks", "arc_easy", "--limit", "4", "--log-samples", "--output-path", t.TempDir()}
+		root.SetArgs(append(args, adapter...))
+		var out, log bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&log)
+		if err := root.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if len(adapter) > 0 && !strings.Contains(log.String(), "adapter ") {
+			t.Errorf("stderr %q: want an adapter report", log.String())
+		}
+		return out.String()
+	}
+	if out := run("--adapter", fixture.Path(t, "lora", "gpt_neox")); !strings.Contains(out, "arc_easy 0-shot: 4 docs") {
+		t.Errorf("stdout %q: want the arc_easy summary", out)
+	}
+}

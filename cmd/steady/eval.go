@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -46,7 +45,7 @@ combines the n shard files into the results of the whole run.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.model, "model", "", "checkpoint folder or hub id ORG/NAME[@REV]")
-	f.StringVar(&o.adapter, "adapter", "", "PEFT adapter folder to apply (not supported yet)")
+	f.StringVar(&o.adapter, "adapter", "", "PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) to apply")
 	f.StringVar(&o.tokenizer, "tokenizer", "", "tokenizer.json (default: the model folder's, else the built-in GPT-NeoX tokenizer)")
 	f.StringVar(&o.tasks, "tasks", "", "comma-separated tasks or groups")
 	f.IntSliceVar(&o.numFewshot, "num-fewshot", []int{0}, "few-shot counts, e.g. 0,1,3,5 (one results file each)")
@@ -74,9 +73,6 @@ func defaultDataDir() string {
 }
 
 func runEval(cmd *cobra.Command, o evalOptions) error {
-	if o.adapter != "" {
-		return errors.New("eval --adapter: adapters are not supported yet; merge the adapter into the weights first")
-	}
 	cfg := o.cfg
 	cfg.Tasks = strings.Split(o.tasks, ",")
 	cfg.NumFewshot = o.numFewshot
@@ -97,7 +93,7 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 	if err != nil {
 		return err
 	}
-	lm, err := loadModel(cmd.Context(), dir)
+	lm, err := loadAdapted(cmd.Context(), dir, o.adapter, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
