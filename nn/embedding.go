@@ -10,6 +10,7 @@ type Embedding struct {
 	Vocab  int            // rows of the table
 	Dim    int            // width of a row
 	LoRA   *EmbeddingLoRA // adapter adding s·A[:, t]ᵀ·Bᵀ to each row (lora.go); nil for none
+	Cast   Autocast       // the autocast format of the adapter's product; the lookup is exact
 }
 
 // NewEmbedding checks that weight holds vocab·dim values.
@@ -40,7 +41,7 @@ func (e Embedding) Forward(out []float32, tokens []int32) error {
 		copy(out[i*e.Dim:(i+1)*e.Dim], e.Weight[int(t)*e.Dim:(int(t)+1)*e.Dim])
 	}
 	if e.LoRA != nil {
-		e.LoRA.Forward(out, tokens)
+		e.LoRA.Forward(out, tokens, e.Cast)
 	}
 	return nil
 }

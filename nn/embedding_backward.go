@@ -10,8 +10,17 @@ import "fmt"
 //
 //	tokens: (n)   dout: (n, Dim)   dE: (Vocab, Dim) accumulated
 //
-// The tokens must be ones Forward accepted; an id outside [0, Vocab) panics.
+// dE nil skips the table's gradient (a frozen table). An adapter in
+// training (EmbeddingLoRA.Train) accumulates its own gradients into its
+// GradA and GradB. The tokens must be ones Forward accepted; an id outside
+// [0, Vocab) panics.
 func (e Embedding) Backward(dE, dout []float32, tokens []int32) {
+	if e.LoRA != nil && e.LoRA.Train {
+		e.LoRA.Backward(e.LoRA.GradA, e.LoRA.GradB, dout, tokens, e.Cast)
+	}
+	if dE == nil {
+		return
+	}
 	if len(dout) < len(tokens)*e.Dim || len(dE) < e.Vocab*e.Dim {
 		panic(fmt.Sprintf("nn.Embedding.Backward: dout %d, dE %d elements for %d tokens, vocab %d, dim %d", len(dout), len(dE), len(tokens), e.Vocab, e.Dim))
 	}

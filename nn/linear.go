@@ -10,13 +10,16 @@ import (
 //
 // Weight is stored in PyTorch layout (Out, In) row-major, so a checkpoint
 // tensor is used as is. Precision: Weight and Bias are float32 master values;
-// the GEMM accumulates in float32.
+// the GEMM accumulates in float32. Under Cast (autocast.go) x, W and b are
+// rounded to the half format and y is rounded once, as torch's autocast
+// addmm; the backward's products are rounded the same way.
 type Linear struct {
 	Weight []float32 // W: (Out, In)
 	Bias   []float32 // b: (Out), nil for a layer without bias
 	In     int       // input features
 	Out    int       // output features
 	LoRA   *LoRA     // adapter adding s·(x·Aᵀ)·Bᵀ to y (lora.go); nil for none
+	Cast   Autocast  // the autocast format of the products; AutocastOff for float32
 }
 
 // NewLinear checks the shapes of weight (out, in) and the optional bias (out)
@@ -39,8 +42,9 @@ func NewLinear(weight, bias []float32, in, out int) (Linear, error) {
 //	x: (rows, In)   y: (rows, Out)
 //
 // y is overwritten; it must not alias x. The bias is broadcast into y first
-// and the product is accumulated onto it by one Sgemm (beta = 1), so the call
-// allocates nothing.
+// and the product is accumulated onto it by one GEMM (beta = 1), so the
+// call allocates nothing in float32. Under autocast y = round(x̃·W̃ᵀ + b̃),
+// x̃ = round(x) and so on, rounded once.
 func (l Linear) Forward(y, x []float32, rows int) {
 	if len(x) < rows*l.In || len(y) < rows*l.Out {
 		panic(fmt.Sprintf("nn.Linear.Forward: x has %d, y has %d elements; want %d·%d and %d·%d", len(x), len(y), rows, l.In, rows, l.Out))
@@ -48,14 +52,16 @@ func (l Linear) Forward(y, x []float32, rows int) {
 	var beta float32
 	if l.Bias != nil {
 		for r := 0; r < rows; r++ {
-			copy(y[r*l.Out:(r+1)*l.Out], l.Bias)
+			row := y[r*l.Out : (r+1)*l.Out]
+			copy(row, l.Bias)
+			l.Cast.Round(row)
 		}
 		beta = 1
 	}
 	// y (rows, Out) = x (rows, In) · Wᵀ (In, Out) + beta·y
-	kernel.Sgemm(false, true, rows, l.Out, l.In, 1, x, l.In, l.Weight, l.In, beta, y, l.Out)
+	l.Cast.Gemm(false, true, rows, l.Out, l.In, 1, x, l.In, l.Weight, l.In, beta, y, l.Out)
 	if l.LoRA != nil {
-		l.LoRA.Forward(y, x, rows) // y += s·(x·Aᵀ)·Bᵀ
+		l.LoRA.Forward(y, x, rows, l.Cast) // y += s·(dropout(x)·Aᵀ)·Bᵀ
 	}
 }
 
@@ -63,28 +69,83 @@ func (l Linear) Forward(y, x []float32, rows int) {
 //
 //	dy: (rows, Out)   x: (rows, In) the Forward input
 //	dx: (rows, In)    written: dx = dy·W (+ s·(dy·B)·A with a LoRA); skipped when nil
-//	dW: (Out, In)     accumulated: dW += dyᵀ·x
+//	dW: (Out, In)     accumulated: dW += dyᵀ·x; skipped when nil (a frozen weight)
 //	db: (Out)         accumulated: db += Σ_rows dy; skipped when nil
 //
-// dx must not alias dy or x. Backward allocates nothing.
+// A LoRA in training (LoRA.Train) accumulates its own gradients into its
+// GradA and GradB. Under autocast every product is computed from rounded
+// operands and rounded once, and a parameter gradient is rounded before it
+// accumulates into the float32 master gradient (the backward of torch's
+// cast of the weight). dx must not alias dy or x. In float32 Backward
+// allocates nothing.
 func (l Linear) Backward(dx, dW, db, dy, x []float32, rows int) {
-	if len(dy) < rows*l.Out || len(x) < rows*l.In || len(dW) < l.Out*l.In || (dx != nil && len(dx) < rows*l.In) || (db != nil && len(db) < l.Out) {
+	if len(dy) < rows*l.Out || len(x) < rows*l.In || (dW != nil && len(dW) < l.Out*l.In) || (dx != nil && len(dx) < rows*l.In) || (db != nil && len(db) < l.Out) {
 		panic(fmt.Sprintf("nn.Linear.Backward: slices too short for rows %d, in %d, out %d", rows, l.In, l.Out))
 	}
 	if dx != nil {
 		// dx (rows, In) = dy (rows, Out) · W (Out, In)
-		kernel.Sgemm(false, false, rows, l.In, l.Out, 1, dy, l.Out, l.Weight, l.In, 0, dx, l.In)
-		if l.LoRA != nil {
-			l.LoRA.Backward(dx, nil, nil, dy, x, rows) // dx += s·(dy·B)·A; the adapter's own grads are LoRA.Backward's
+		l.Cast.Gemm(false, false, rows, l.In, l.Out, 1, dy, l.Out, l.Weight, l.In, 0, dx, l.In)
+	}
+	if dW != nil {
+		// dW (Out, In) += dyᵀ (Out, rows) · x (rows, In)
+		accumulateGemm(l.Cast, true, false, l.Out, l.In, rows, 1, dy, l.Out, x, l.In, dW, l.In)
+	}
+	if db != nil {
+		// db += Σ_rows dy
+		sumRows(l.Cast, db, dy, rows, l.Out)
+	}
+	if l.LoRA != nil {
+		var gA, gB []float32
+		if l.LoRA.Train {
+			gA, gB = l.LoRA.GradA, l.LoRA.GradB
+		}
+		l.LoRA.Backward(dx, gA, gB, dy, x, rows, l.Cast) // dx += s·(dy·B)·A; dA, dB while training
+	}
+}
+
+// accumulateGemm adds a parameter gradient computed by an autocast product:
+// C += op(A)·op(B)·alpha in float32, or C += round(alpha·op(Ã)·op(B̃)) under
+// autocast (the half gradient of the cast weight, accumulated exactly into
+// the float32 master gradient).
+func accumulateGemm(cast Autocast, transA, transB bool, m, n, k int, alpha float32, A []float32, lda int, B []float32, ldb int, C []float32, ldc int) {
+	if cast == AutocastOff {
+		kernel.Sgemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, 1, C, ldc)
+		return
+	}
+	t := GetScratch(m * n)
+	cast.Gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, 0, *t, n)
+	for i := 0; i < m; i++ {
+		row := C[i*ldc : i*ldc+n]
+		for j, v := range (*t)[i*n : (i+1)*n] {
+			row[j] += v
 		}
 	}
-	// dW (Out, In) += dyᵀ (Out, rows) · x (rows, In)
-	kernel.Sgemm(true, false, l.Out, l.In, rows, 1, dy, l.Out, x, l.In, 1, dW, l.In)
-	if db != nil {
+	PutScratch(t)
+}
+
+// sumRows adds the column sums of dy (rows, cols) into db: in float32, or
+// under autocast round(Σ_rows round(dy)) (the bias gradient of addmm with
+// a half bias).
+func sumRows(cast Autocast, db, dy []float32, rows, cols int) {
+	if cast == AutocastOff {
 		for r := 0; r < rows; r++ {
-			for o, g := range dy[r*l.Out : (r+1)*l.Out] {
+			for o, g := range dy[r*cols : (r+1)*cols] {
 				db[o] += g
 			}
 		}
+		return
 	}
+	s := GetScratch(cols)
+	sum := *s
+	clear(sum)
+	for r := 0; r < rows; r++ {
+		for o, g := range dy[r*cols : (r+1)*cols] {
+			sum[o] += cast.RoundValue(g)
+		}
+	}
+	cast.Round(sum)
+	for o, v := range sum {
+		db[o] += v
+	}
+	PutScratch(s)
 }

@@ -68,7 +68,7 @@ func TestLoRALinearGradients(t *testing.T) {
 			dA0, dB0 := randSlice(r, len(a), 1), randSlice(r, len(bm), 1)
 			dA, dB := append([]float32(nil), dA0...), append([]float32(nil), dB0...)
 			lin.Backward(dx, dW, nil, dy, x, c.rows)
-			lora.Backward(nil, dA, dB, dy, x, c.rows)
+			lora.Backward(nil, dA, dB, dy, x, c.rows, AutocastOff)
 			x64, a64, b64 := to64(x), to64(a), to64(bm)
 			var bias64 []float64
 			if b != nil {
@@ -144,7 +144,7 @@ func TestEmbeddingLoRAGradients(t *testing.T) {
 	}
 	wts, dy := gradPoint(r, len(y))
 	dA, dB := make([]float32, len(a)), make([]float32, len(b))
-	el.Backward(dA, dB, dy, tokens)
+	el.Backward(dA, dB, dy, tokens, AutocastOff)
 	a64, b64 := to64(a), to64(b)
 	twin := func() []float64 {
 		out := make([]float64, len(tokens)*dim)

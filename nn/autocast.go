@@ -1,0 +1,171 @@
+package nn
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"github.com/steady-ml/steady/half"
+	"github.com/steady-ml/steady/kernel"
+)
+
+// Autocast is the half-precision format a layer computes its matrix
+// products in, with PyTorch autocast semantics (torch.autocast; DESIGN.md
+// "Precision modes"): both operands rounded to the format to nearest even,
+// the products accumulated in float32, the output rounded to the format
+// once. Values stay in float32 slices: "a bf16 tensor" is a float32 slice
+// whose every value is a bf16 value, so rounding it again changes nothing.
+// AutocastOff computes in float32.
+//
+// This is the `clean` arithmetic of shared/fixtures (README, "The clean.*
+// variant"): every op that produces a half tensor is computed in float32
+// from its half operands and rounded once.
+type Autocast uint8
+
+// The autocast formats.
+const (
+	AutocastOff  Autocast = iota // float32 throughout
+	AutocastBF16                 // bfloat16: 8 exponent bits, 8 significant bits
+	AutocastF16                  // IEEE binary16: 5 exponent bits, 11 significant bits, max 65504
+)
+
+// String names the format as torch does ("float32", "bfloat16", "float16").
+func (a Autocast) String() string {
+	switch a {
+	case AutocastOff:
+		return "float32"
+	case AutocastBF16:
+		return "bfloat16"
+	case AutocastF16:
+		return "float16"
+	}
+	return fmt.Sprintf("Autocast(%d)", int(a))
+}
+
+// Round rounds x in place to the format, to nearest even (a no-op when
+// off). In f16, magnitudes past 65504 become ±Inf, as torch's cast does.
+func (a Autocast) Round(x []float32) {
+	switch a {
+	case AutocastBF16:
+		half.RoundBF16(x)
+	case AutocastF16:
+		half.RoundF16(x)
+	}
+}
+
+// RoundValue is Round for one value.
+func (a Autocast) RoundValue(v float32) float32 {
+	switch a {
+	case AutocastBF16:
+		return half.BF16FromF32(v).F32()
+	case AutocastF16:
+		return half.F16FromF32(v).F32()
+	}
+	return v
+}
+
+// Gemm computes the autocast matrix product
+//
+//	C = round(alpha·op(round(A))·op(round(B)) + beta·C)
+//
+// with float32 accumulation, in kernel.Sgemm's layout and argument order
+// (op(A): m×k, op(B): k×n, C: m×n, row-major with leading dimensions). The
+// operands are not changed: they are rounded into pooled scratch. When off it
+// is kernel.Sgemm. bf16 runs kernel.SgemmBF16 (the AVX-512 BF16 path where
+// the CPU has one: the products of two bf16 values are exact in float32, so
+// this is the same arithmetic as rounding and calling Sgemm); f16 has no
+// fast path on CPUs and rounds into float32 scratch for Sgemm.
+func (a Autocast) Gemm(transA, transB bool, m, n, k int, alpha float32, A []float32, lda int, B []float32, ldb int, beta float32, C []float32, ldc int) {
+	if a == AutocastOff {
+		kernel.Sgemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)
+		return
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	rowsA, colsA := m, k
+	if transA {
+		rowsA, colsA = k, m
+	}
+	rowsB, colsB := k, n
+	if transB {
+		rowsB, colsB = n, k
+	}
+	switch a {
+	case AutocastBF16:
+		ha, hb := getHalf(rowsA*colsA), getHalf(rowsB*colsB)
+		packBF16(*ha, A, rowsA, colsA, lda)
+		packBF16(*hb, B, rowsB, colsB, ldb)
+		kernel.SgemmBF16(transA, transB, m, n, k, alpha, *ha, colsA, *hb, colsB, beta, C, ldc)
+		putHalf(ha)
+		putHalf(hb)
+	case AutocastF16:
+		fa, fb := GetScratch(rowsA*colsA), GetScratch(rowsB*colsB)
+		packRounded(*fa, A, rowsA, colsA, lda, a)
+		packRounded(*fb, B, rowsB, colsB, ldb, a)
+		kernel.Sgemm(transA, transB, m, n, k, alpha, *fa, colsA, *fb, colsB, beta, C, ldc)
+		PutScratch(fa)
+		PutScratch(fb)
+	default:
+		panic(fmt.Sprintf("nn.Autocast.Gemm: unknown format %d", int(a)))
+	}
+	for i := 0; i < m; i++ {
+		a.Round(C[i*ldc : i*ldc+n])
+	}
+}
+
+// packBF16 rounds the rows×cols matrix src (leading dimension ld) into the
+// packed bf16 matrix dst (leading dimension cols).
+func packBF16(dst []uint16, src []float32, rows, cols, ld int) {
+	out := unsafe.Slice((*half.BF16)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst))
+	if ld == cols {
+		half.BF16FromF32s(out[:rows*cols], src[:rows*cols])
+		return
+	}
+	for r := 0; r < rows; r++ {
+		half.BF16FromF32s(out[r*cols:(r+1)*cols], src[r*ld:r*ld+cols])
+	}
+}
+
+// packRounded copies the rows×cols matrix src (leading dimension ld) into
+// the packed dst (leading dimension cols), rounded to format a.
+func packRounded(dst, src []float32, rows, cols, ld int, a Autocast) {
+	for r := 0; r < rows; r++ {
+		row := dst[r*cols : (r+1)*cols]
+		copy(row, src[r*ld:r*ld+cols])
+		a.Round(row)
+	}
+}
+
+// scratchF32 and scratchHalf pool the temporary buffers of autocast
+// products and of gradients that are rounded before they accumulate, so a
+// training step allocates nothing once warm.
+var (
+	scratchF32  = sync.Pool{New: func() any { return new([]float32) }}
+	scratchHalf = sync.Pool{New: func() any { return new([]uint16) }}
+)
+
+// GetScratch returns a pooled float32 buffer of n values (contents
+// undefined); PutScratch returns it.
+func GetScratch(n int) *[]float32 {
+	buf := scratchF32.Get().(*[]float32)
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	*buf = (*buf)[:n]
+	return buf
+}
+
+// PutScratch returns a buffer of GetScratch to the pool.
+func PutScratch(buf *[]float32) { scratchF32.Put(buf) }
+
+func getHalf(n int) *[]uint16 {
+	buf := scratchHalf.Get().(*[]uint16)
+	if cap(*buf) < n {
+		*buf = make([]uint16, n)
+	}
+	*buf = (*buf)[:n]
+	return buf
+}
+
+func putHalf(buf *[]uint16) { scratchHalf.Put(buf) }
