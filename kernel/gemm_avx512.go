@@ -13,13 +13,23 @@ var hasAVX512F = cpu.X86.HasAVX512F
 
 // sgemmAVX512 runs the AVX-512F kernel of sgemm_avx512.c, split over
 // Threads() goroutines by rows or columns of C (see splitGemm). The caller
-// checks hasAVX512F.
+// checks hasAVX512F. A product too small to split is called directly, so
+// that it allocates no closure.
 func sgemmAVX512(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if 2*m*n*k < parallelFlops {
+		sgemmAVX512Block(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	splitGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, 12, 32, func(m, n int, a, b, c []float32) {
-		C.steady_sgemm_avx512(cBool(transA), cBool(transB), C.long(m), C.long(n), C.long(k), C.float(alpha),
-			(*C.float)(&a[0]), C.long(lda), (*C.float)(&b[0]), C.long(ldb),
-			C.float(beta), (*C.float)(&c[0]), C.long(ldc))
+		sgemmAVX512Block(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	})
+}
+
+// sgemmAVX512Block is one call of the C kernel on one block.
+func sgemmAVX512Block(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	C.steady_sgemm_avx512(cBool(transA), cBool(transB), C.long(m), C.long(n), C.long(k), C.float(alpha),
+		(*C.float)(&a[0]), C.long(lda), (*C.float)(&b[0]), C.long(ldb),
+		C.float(beta), (*C.float)(&c[0]), C.long(ldc))
 }
 
 // parallelFlops is the work below which the C kernels run on one thread.
