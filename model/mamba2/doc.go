@@ -48,6 +48,10 @@
 //	State.Conv[i]        —        conv_state (batch, ED + 2·G·N, W)
 //	State.SSM[i]         h        ssm_state (batch, H, P, N)
 //
-// Precision: weights, activations, the residual stream and the states are
+// Precision: weights, gradients, the residual stream and the states are
 // float32; a half-precision checkpoint is widened on load by model.Weights.
+// Model.SetPrecision selects torch-style autocast (bf16 or f16): the outputs
+// of the products, the conv, the SiLU, the SSD and the gated norm are then
+// rounded to the half format once each, forward and backward (precision.go,
+// Mixer).
 package mamba2

@@ -16,7 +16,7 @@ import (
 func (m *Model) Params() []model.Param {
 	ps := append([]model.Param(nil), m.params...)
 	if m.Config.TieEmbeddings {
-		ps = append(ps, model.Param{Name: nameLMHead, Shape: []int{m.Config.PaddedVocab(), m.Config.DModel}, Data: m.LMHead})
+		ps = append(ps, model.Param{Name: nameLMHead, Shape: []int{m.Config.PaddedVocab(), m.Config.DModel}, Data: m.LMHead.Weight})
 	}
 	return ps
 }

@@ -17,8 +17,17 @@ import (
 //	y = RMSNorm_group(y ⊙ SiLU(z))·γ                      norm_before_gate = false
 //	out = y·W_outᵀ (+ b_out)
 //
-// Precision: every parameter is float32 (A_log, D and dt_bias stay float32
-// in every mode, as mamba_ssm keeps them); the SSM state is float32.
+// Precision: every parameter is a float32 master value (A_log, D and
+// dt_bias are used in float32 in every mode, as mamba_ssm keeps them); the
+// SSM state is float32. Under autocast (Model.SetPrecision; torch CPU
+// autocast as shared/fixtures/README.md traces it for Mamba-2, in its clean
+// variant) these tensors are half, each computed in float32 from half
+// operands and rounded once: z, xBC and dt (in_proj), the conv output (its
+// weight and bias rounded too), xBC after SiLU, the SSD output y, the gated
+// norm's output and out_proj's output. The SSD itself runs in float32 on its
+// half inputs (mamba_ssm's fused kernel; the README's clean point 2), and so
+// do softplus, Δ·A and the gated norm inside. The backward rounds the
+// gradient of each half tensor once where it is produced.
 type Mixer struct {
 	InProj  nn.Linear       // W_in: (DInProj, DModel), mixer.in_proj
 	Conv    nn.CausalConv1d // (ConvDim, DConv), mixer.conv1d
@@ -28,6 +37,9 @@ type Mixer struct {
 	Norm    nn.GatedRMSNorm // γ: (DInner), mixer.norm; unused when the config has rmsnorm = false
 	OutProj nn.Linear       // W_out: (DModel, DInner), mixer.out_proj
 	cfg     Config
+	cast    nn.Autocast // the autocast format (Model.SetPrecision); InProj and OutProj carry it too
+	convW   []float32   // under autocast: Conv.Weight rounded, refreshed by castConv: (ConvDim, DConv)
+	convB   []float32   // under autocast: Conv.Bias rounded: (ConvDim)
 }
 
 // newBlock checks one block's tensors and assembles it.
@@ -58,19 +70,24 @@ func newBlock(c Config, w blockWeights) (Block, error) {
 }
 
 // forward runs the mixer on a.normed (rows, DModel) into a.mixOut (rows,
-// DModel). conv (batch, ConvDim, DConv) and ssm (batch, H, P, N) are the
+// DModel). convState (batch, ConvDim, DConv) and ssm (batch, H, P, N) are the
 // layer's decode states, both nil without a State: the past is then zero.
-func (mx *Mixer) forward(a *activations, ws *nn.SSDWorkspace, conv, ssm []float32) {
+// Under autocast each half output is rounded once where it is produced
+// (R = round to the format, a no-op in float32).
+func (mx *Mixer) forward(a *activations, ws *nn.SSDWorkspace, convState, ssm []float32) {
 	c := mx.cfg
 	batch, seq := a.batch, a.seq
 	rows := batch * seq
 	dI, gn, H, cd, dp := c.DInner(), c.NGroups*c.DState, c.NHeads(), c.ConvDim(), c.DInProj()
-	// zxbcdt (rows, DInProj) = u·W_inᵀ, columns [z dI | x dI | B gn | C gn | dt H]
+	// zxbcdt (rows, DInProj) = R(u·W_inᵀ), columns [z dI | x dI | B gn | C gn | dt H]
 	mx.InProj.Forward(a.zxbcdt, a.normed, rows)
-	// xBC = SiLU(conv1d(xBC) + b): read from zxbcdt's columns dI…dI+cd;
+	// xBC = R(SiLU(R(conv1d(xBC) + b))): read from zxbcdt's columns dI…dI+cd, the
+	// conv's weight and bias rounded under autocast (torch autocast conv1d);
 	// convPre keeps the conv output for SiLU's backward (training only)
-	mx.Conv.Forward(a.convPre, cd, a.zxbcdt[dI:], dp, batch, seq, conv)
+	mx.castConv().Forward(a.convPre, cd, a.zxbcdt[dI:], dp, batch, seq, convState)
+	mx.cast.Round(a.convPre[:rows*cd])
 	nn.SiLU(a.xbc[:rows*cd], a.convPre[:rows*cd])
+	mx.cast.Round(a.xbc[:rows*cd])
 	// A = −exp(A_log), in float32 (mamba_ssm: -torch.exp(self.A_log.float()))
 	for h, v := range mx.ALog {
 		a.aNeg[h] = -float32(math.Exp(float64(v)))
@@ -89,25 +106,65 @@ func (mx *Mixer) forward(a *activations, ws *nn.SSDWorkspace, conv, ssm []float3
 		ssm = a.ssmZero
 		clear(ssm)
 	}
+	// y = R(SSD(x, Δ, A, B, C) + D·x), the SSD in float32 on the half inputs
 	in, dims := mx.ssdArgs(a)
 	if seq == 1 {
 		nn.SSDRecurrent(a.y, ssm, in, dims)
 	} else {
 		nn.SSDChunked(a.y, ssm, in, dims, ws)
 	}
-	// yGated = RMSNorm_group(y ⊙ SiLU(z))·γ, z from zxbcdt's first dI columns;
-	// in place outside training (yGated is y), saving 1/rms when training
+	mx.cast.Round(a.y[:rows*dI])
+	// yGated = R(RMSNorm_group(y ⊙ SiLU(z))·γ), z from zxbcdt's first dI
+	// columns, in float32 inside (rms_norm_ref upcasts); in place outside
+	// training (yGated is y), saving 1/rms when training
 	if c.GatedNorm {
 		mx.Norm.Forward(a.yGated, a.rstdGated, a.y, dI, a.zxbcdt, dp, rows)
+		mx.cast.Round(a.yGated[:rows*dI])
 	} else {
-		for r := 0; r < rows; r++ {
-			yr, yg, z := a.y[r*dI:(r+1)*dI], a.yGated[r*dI:(r+1)*dI], a.zxbcdt[r*dp:r*dp+dI]
+		mx.gate(a)
+	}
+	// out = R(yGated·W_outᵀ (+ b_out))
+	mx.OutProj.Forward(a.mixOut, a.yGated, rows)
+}
+
+// gate is the mixer's output gate without the gated norm, yGated = y ⊙
+// SiLU(z): in float32, or under autocast R(y ⊙ R(SiLU(z))), the SiLU of a
+// half z and the product of two half tensors each rounded once.
+func (mx *Mixer) gate(a *activations) {
+	c := mx.cfg
+	rows, dI, dp := a.batch*a.seq, c.DInner(), c.DInProj()
+	for r := 0; r < rows; r++ {
+		yr, yg, z := a.y[r*dI:(r+1)*dI], a.yGated[r*dI:(r+1)*dI], a.zxbcdt[r*dp:r*dp+dI]
+		if mx.cast == nn.AutocastOff {
 			for i := range yr {
 				yg[i] = yr[i] * nn.SiLUScalar(z[i])
 			}
+			continue
+		}
+		for i := range yr {
+			yg[i] = mx.cast.RoundValue(yr[i] * mx.cast.RoundValue(nn.SiLUScalar(z[i])))
 		}
 	}
-	mx.OutProj.Forward(a.mixOut, a.yGated, rows)
+}
+
+// castConv returns the convolution the forward and backward apply: Conv in
+// float32, or under autocast a copy whose weight and bias are rounded to the
+// format (torch autocast casts conv1d's weight and bias), rounded again from
+// the float32 master values on every call into buffers kept between calls.
+func (mx *Mixer) castConv() nn.CausalConv1d {
+	cv := mx.Conv
+	if mx.cast == nn.AutocastOff {
+		return cv
+	}
+	mx.convW = append(mx.convW[:0], cv.Weight...)
+	mx.cast.Round(mx.convW)
+	cv.Weight = mx.convW
+	if cv.Bias != nil {
+		mx.convB = append(mx.convB[:0], cv.Bias...)
+		mx.cast.Round(mx.convB)
+		cv.Bias = mx.convB
+	}
+	return cv
 }
 
 // ssdArgs returns the SSD operands of a's (batch, seq): x, B and C are column
@@ -121,7 +178,8 @@ func (mx *Mixer) ssdArgs(a *activations) (nn.SSDInputs, nn.SSDDims) {
 }
 
 // activations are the buffers of one (batch, seq) shape, allocated once and
-// reused by every call of that shape. All are float32 in every mode. Forward
+// reused by every call of that shape. All are float32 slices; under autocast
+// zxbcdt, convPre, xbc, y, yGated and mixOut hold half values. Forward
 // keeps one set and lets convPre alias xbc and yGated alias y (the ops then run
 // in place); LossAndGrad keeps one set per layer with every buffer distinct,
 // which is what the backward reads (see backward.go).

@@ -3,7 +3,6 @@ package mamba2
 import (
 	"fmt"
 
-	"github.com/steady-ml/steady/kernel"
 	"github.com/steady-ml/steady/model"
 	"github.com/steady-ml/steady/nn"
 )
@@ -21,9 +20,10 @@ type Model struct {
 	Embedding nn.Embedding // E: (PaddedVocab, DModel), backbone.embedding.weight
 	Blocks    []Block      // NLayer blocks
 	NormF     nn.RMSNorm   // final norm γ: (DModel), backbone.norm_f.weight
-	// LMHead is the output projection (PaddedVocab, DModel): the embedding
-	// table itself when TieEmbeddings, else lm_head.weight.
-	LMHead []float32
+	// LMHead is the output projection, weight (PaddedVocab, DModel), no
+	// bias: its weight is the embedding table itself when TieEmbeddings,
+	// else lm_head.weight. It takes a LoRA like any nn.Linear.
+	LMHead nn.Linear
 	// Trace, when set, receives every intermediate the reference fixtures
 	// store, by their fixture names ("embeddings", "layers.{i}.residual_in",
 	// "layers.{i}.norm_out", "layers.{i}.mixer_out", "layers.{i}.residual_out",
@@ -35,6 +35,8 @@ type Model struct {
 	ws     *nn.SSDWorkspace // chunked-scan scratch for Config.ChunkSize
 	acts   []*activations   // most recently used first, at most two shapes
 	train  *trainBuffers    // LossAndGrad's activations and gradient scratch (train.go)
+	frozen *gradTensors     // the throw-away per-channel gradients of a frozen base (train.go)
+	cast   nn.Autocast      // the autocast format (precision.go)
 }
 
 // Block is one pre-norm residual block (mamba_ssm modules/block.py Block):
@@ -65,8 +67,11 @@ func New(cfg Config, w model.Weights) (*Model, error) {
 	if l.err != nil {
 		return nil, l.err
 	}
-	m := &Model{Config: cfg, LMHead: head, Blocks: make([]Block, cfg.NLayer), params: l.params}
+	m := &Model{Config: cfg, Blocks: make([]Block, cfg.NLayer), params: l.params}
 	var err error
+	if m.LMHead, err = nn.NewLinear(head, nil, cfg.DModel, cfg.PaddedVocab()); err != nil {
+		return nil, fmt.Errorf("mamba2: %s: %w", nameLMHead, err)
+	}
 	if m.Embedding, err = nn.NewEmbedding(emb, cfg.PaddedVocab(), cfg.DModel); err != nil {
 		return nil, err
 	}
@@ -129,7 +134,7 @@ func (m *Model) Forward(tokens []int32, batch, seq int, state model.State) ([]fl
 	m.trace("norm_f_out", a.normed, batch, seq, D)
 	// logits (rows, V) = norm_f_out (rows, D) · LMHeadᵀ (D, V)
 	logits := make([]float32, rows*V)
-	kernel.Sgemm(false, true, rows, V, D, 1, a.normed, D, m.LMHead, D, 0, logits, V)
+	m.LMHead.Forward(logits, a.normed, rows)
 	m.trace("logits", logits, batch, seq, V)
 	return logits, nil
 }

@@ -13,16 +13,15 @@ import (
 // as PEFT matches adapter targets against them. The handles point into the
 // live model: attaching a LoRA to one changes the next Forward.
 //
-// lm_head is listed but takes no adapter: the model applies LMHead by a raw
-// GEMM. A tied embedding carries an Untie that gives the LM head its own copy
-// before a merge.
+// A tied embedding and LM head both carry an Untie that gives the LM head its
+// own copy of the table before a merge, so merging one leaves the other as it
+// was.
 func (m *Model) Modules() map[string]nn.Module {
 	c := m.Config
 	mods := map[string]nn.Module{
 		"backbone.embeddings": {Kind: nn.KindEmbedding, In: c.PaddedVocab(), Out: c.DModel, Embedding: &m.Embedding, Untie: m.untie},
 		"backbone.norm_f":     {Kind: nn.KindNorm, In: c.DModel, Out: c.DModel},
-		"lm_head": {Kind: nn.KindLinear, In: c.DModel, Out: c.PaddedVocab(),
-			Unsupported: "the model applies lm_head by a raw GEMM on LMHead, not nn.Linear.Forward"},
+		"lm_head":             {Kind: nn.KindLinear, In: c.DModel, Out: c.PaddedVocab(), Linear: &m.LMHead, Untie: m.untie},
 	}
 	for i := range m.Blocks {
 		mx := &m.Blocks[i].Mixer
@@ -44,7 +43,7 @@ func (m *Model) untie() {
 	if !m.Config.TieEmbeddings {
 		return
 	}
-	m.LMHead = slices.Clone(m.LMHead)
+	m.LMHead.Weight = slices.Clone(m.LMHead.Weight)
 	m.Config.TieEmbeddings = false
-	m.params = append(m.params, model.Param{Name: nameLMHead, Shape: []int{m.Config.PaddedVocab(), m.Config.DModel}, Data: m.LMHead})
+	m.params = append(m.params, model.Param{Name: nameLMHead, Shape: []int{m.Config.PaddedVocab(), m.Config.DModel}, Data: m.LMHead.Weight})
 }

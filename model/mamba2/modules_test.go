@@ -33,6 +33,12 @@ func TestModulesMatchParams(t *testing.T) {
 					continue
 				}
 				checkModuleParam(t, name, mod, p)
+				if mod.Kind == nn.KindLinear && (mod.Linear == nil || mod.Unsupported != "") {
+					t.Errorf("Linear module %s takes no LoRA: %q", name, mod.Unsupported)
+				}
+				if c.tied && (name == "lm_head" || name == "backbone.embeddings") && mod.Untie == nil {
+					t.Errorf("tied module %s has no Untie", name)
+				}
 			}
 			if len(mods) != 3+5*len(m.Blocks) {
 				t.Errorf("%d modules, want %d", len(mods), 3+5*len(m.Blocks))

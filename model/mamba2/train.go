@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/steady-ml/steady/kernel"
 	"github.com/steady-ml/steady/model"
 	"github.com/steady-ml/steady/nn"
 )
@@ -37,9 +36,10 @@ func (m *Model) trainableParams() []model.Param {
 // in float32 and returns the mean next-token cross-entropy over the
 // batch·(seq−1) predictions (HF's loss with labels = input_ids). The gradient
 // of that loss with respect to every parameter is added to grads (see
-// NewGrads). It is LossAndGradTargets with the tokens shifted by one as
-// targets, the last position of each sequence ignored, and seed 1. Like
-// Forward, it must not run at the same time as another call on m.
+// NewGrads); grads nil means the base model is frozen (see
+// LossAndGradTargets). It is LossAndGradTargets with the tokens shifted by
+// one as targets, the last position of each sequence ignored, and seed 1.
+// Like Forward, it must not run at the same time as another call on m.
 func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param) (float64, error) {
 	if seq < 2 {
 		return 0, fmt.Errorf("mamba2: LossAndGrad needs seq ≥ 2 to have a next token, got %d", seq)
@@ -62,10 +62,20 @@ func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param)
 //	dlogits_r = (seed/N)·(softmax(logits_r) − onehot(targets_r))     zero where ignored
 //
 // so a trainer folds the 1/GradAccum of gradient accumulation and a loss
-// scale into seed. The returned loss does not include seed. Errors name a
-// token or target outside the vocabulary, a length that is not batch·seq, a
-// gradient list that is not NewGrads', and a batch whose targets are all
-// ignored; grads are untouched on error.
+// scale into seed. The returned loss does not include seed.
+//
+// grads nil means the base model is frozen (LoRA training): no gradient of
+// the model's own parameters is computed, so the weight-gradient GEMMs of
+// in_proj, out_proj and the LM head and the embedding's scatter are skipped
+// (the small per-channel ones go to scratch that is thrown away), while the
+// activation gradients still run all the way down to the embedding, so that
+// every adapter attached through Modules with LoRA.Train (or
+// EmbeddingLoRA.Train) set accumulates its GradA and GradB. Adapters in
+// training accumulate the same way when grads is not nil.
+//
+// Errors name a token or target outside the vocabulary, a length that is not
+// batch·seq, a gradient list that is not NewGrads', and a batch whose targets
+// are all ignored; grads are untouched on error.
 func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed float32, grads []model.Param) (float64, error) {
 	c := m.Config
 	if _, err := m.checkInputs(tokens, batch, seq, nil); err != nil {
@@ -102,8 +112,12 @@ type gradTensors struct {
 }
 
 // gradTensors checks grads against NewGrads' list and points the slices of
-// a gradTensors at it, through the name table (names.go).
+// a gradTensors at it, through the name table (names.go); nil grads give
+// frozenGrads.
 func (m *Model) gradTensors(grads []model.Param) (*gradTensors, error) {
+	if grads == nil {
+		return m.frozenGrads(), nil
+	}
 	c := m.Config
 	want := m.trainableParams()
 	if len(grads) != len(want) {
@@ -129,6 +143,41 @@ func (m *Model) gradTensors(grads []model.Param) (*gradTensors, error) {
 		}
 	}
 	return g, nil
+}
+
+// frozenGrads returns the gradient tensors of a frozen base: nil for the
+// embedding, the LM head and the Linears' weights and biases, whose
+// gradients the nn backwards then skip, and scratch for the per-channel
+// tensors that the norm, conv, SSD and Δ backwards always accumulate into
+// (O(channels) per layer, the conv weight's O(channels·d_conv)): allocated
+// once, accumulated into by every frozen call and never read.
+func (m *Model) frozenGrads() *gradTensors {
+	c := m.Config
+	if m.frozen == nil {
+		g := &gradTensors{normF: make([]float32, c.DModel), blocks: make([]blockWeights, c.NLayer)}
+		for i := range g.blocks {
+			b := &g.blocks[i]
+			for _, t := range layerTensors(c, b) {
+				switch t.leaf {
+				case "norm.weight", "mixer.conv1d.weight", "mixer.dt_bias", "mixer.A_log", "mixer.D", "mixer.norm.weight":
+					if t.want {
+						*t.dst = make([]float32, shapeSize(t.shape))
+					}
+				}
+			}
+		}
+		m.frozen = g
+	}
+	return m.frozen
+}
+
+// shapeSize is the number of values of a tensor of the given shape.
+func shapeSize(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
 }
 
 // trainBuffers are LossAndGrad's activations, one set per layer, and its
@@ -184,7 +233,7 @@ func (m *Model) trainForward(tokens []int32, batch, seq int) *trainBuffers {
 	if m.ws == nil || m.ws.Chunk() != c.ChunkSize {
 		m.ws = nn.NewSSDWorkspace(c.ChunkSize, c.DState)
 	}
-	rows, D, V := batch*seq, c.DModel, c.PaddedVocab()
+	rows, D := batch*seq, c.DModel
 	x := tb.resid
 	if len(tb.layers) > 0 {
 		x = tb.layers[0].resid
@@ -208,6 +257,6 @@ func (m *Model) trainForward(tokens []int32, batch, seq int) *trainBuffers {
 	}
 	m.NormF.Forward(tb.normed, tb.rstd, tb.resid, rows)
 	// logits (rows, V) = norm_f_out (rows, D) · LMHeadᵀ (D, V)
-	kernel.Sgemm(false, true, rows, V, D, 1, tb.normed, D, m.LMHead, D, 0, tb.logits, V)
+	m.LMHead.Forward(tb.logits, tb.normed, rows)
 	return tb
 }
