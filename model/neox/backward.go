@@ -15,6 +15,7 @@ func (m *Model) backward(g *Model, tokens []int32, batch, seq int) {
 	tb.dh4 = grow(tb.dh4, rows*c.IntermediateSize)
 
 	// logits = lnf·E_outᵀ: dlnf = dlogits·E_out, dE_out += dlogitsᵀ·lnf.
+	m.cast.Round(tb.dlogits) // autocast: the float32 CE's gradient re-enters the half logits
 	m.embedOut.Backward(tb.dln, g.embedOut.Weight, nil, tb.dlogits, tb.lnf, rows)
 	// lnf = LN_f(x), x being the last block's output, still in m.act.x.
 	m.finalLN.Backward(tb.dres, g.finalLN.Weight, g.finalLN.Bias, tb.dln, m.act.x, tb.meanF, tb.rstd, rows)
@@ -38,18 +39,21 @@ func (m *Model) blockBackward(i int, gl *layer, batch, seq int) {
 		mlpIn = la.mid
 	}
 
-	// MLP: f = fc2(gelu(fc1(LN₂(mlpIn)))).
-	l.fc2.Backward(tb.dh4, gl.fc2.Weight, gl.fc2.Bias, tb.dres, la.h4, rows)
+	// MLP: f = fc2(gelu(fc1(LN₂(mlpIn)))); f is half under autocast.
+	dout := m.halfGrad(tb.dres)
+	l.fc2.Backward(tb.dh4, gl.fc2.Weight, gl.fc2.Bias, dout, la.h4, rows)
 	m.geluBackward(tb.dh4, tb.dh4, la.pre)
+	m.cast.Round(tb.dh4) // autocast: gelu_backward of half tensors is half
 	l.fc1.Backward(tb.dln, gl.fc1.Weight, gl.fc1.Bias, tb.dh4, la.ln2, rows)
 	l.ln2.Backward(tb.dmlp, gl.ln2.Weight, gl.ln2.Bias, tb.dln, mlpIn, la.mean2, la.rstd2, rows)
 	if !c.UseParallelResidual {
 		add(tb.dres, tb.dres, tb.dmlp) // dres = dmid
+		dout = m.halfGrad(tb.dres)
 	}
 
-	// Attention: a = dense(attn(rotary(qkv(LN₁(x))))).
-	l.dense.Backward(tb.dctx, gl.dense.Weight, gl.dense.Bias, tb.dres, la.ctx, rows)
-	m.attn.Backward(tb.dq, tb.dk, tb.dv, tb.dprobs, tb.dctx, la.probs, la.q, la.k, la.v, batch, seq, 0, seq)
+	// Attention: a = dense(attn(rotary(qkv(LN₁(x))))); a is half under autocast.
+	l.dense.Backward(tb.dctx, gl.dense.Weight, gl.dense.Bias, dout, la.ctx, rows)
+	m.attendBackward(tb.dq, tb.dk, tb.dv, tb.dprobs, tb.dctx, la.probs, la.q, la.k, la.v, batch, seq)
 	m.mergeHeads(batch, seq)
 	l.qkv.Backward(tb.dln, gl.qkv.Weight, gl.qkv.Bias, tb.dqkv, la.ln1, rows)
 	l.ln1.Backward(tb.dattn, gl.ln1.Weight, gl.ln1.Bias, tb.dln, la.xIn, la.mean1, la.rstd1, rows)
@@ -74,8 +78,8 @@ func (m *Model) mergeHeads(batch, seq int) {
 				src := (bh*seq + t) * hs
 				dst := tb.dqkv[(b*seq+t)*3*heads*hs+hd*3*hs:]
 				dq, dk := tb.dq[src:src+hs], tb.dk[src:src+hs]
-				m.rotary.Backward(dq, t)
-				m.rotary.Backward(dk, t)
+				m.rotaryBackward(dq, t)
+				m.rotaryBackward(dk, t)
 				copy(dst[:hs], dq)
 				copy(dst[hs:2*hs], dk)
 				copy(dst[2*hs:3*hs], tb.dv[src:src+hs])

@@ -1,8 +1,8 @@
 // Package neox is GPT-NeoX / Pythia (Hugging Face GPTNeoXForCausalLM): the
 // configuration, the parameters looked up by checkpoint name (Params), the
-// forward pass (Forward, ForwardInto), key/value-cache decoding (State) and
-// the fp32 loss gradient (LossAndGrad, backward.go). It does no I/O; weights
-// come through model.Weights.
+// forward pass (Forward, ForwardInto), key/value-cache decoding (State),
+// the loss gradient (LossAndGrad, backward.go) and autocast (SetPrecision,
+// precision.go). It does no I/O; weights come through model.Weights.
 //
 // The block (transformers v4.40.2 modeling_gpt_neox.py, eager attention):
 //
@@ -31,12 +31,21 @@
 // [all q | all k | all v]. Rotary embedding rotates the first rotary_ndims =
 // int(head_size·rotary_pct) dims of q and k in the rotate-half layout.
 //
-// Precision: parameters, activations, gradients and the key/value cache are
-// float32; LayerNorm moments, the softmax normaliser and the cross-entropy's
-// log-sum-exp accumulate in float64. A bf16 model is a float32 model whose
-// weights were rounded to bf16 (its logits stay within the fixture's
-// divergence tolerances of HF's all-bf16 forward); autocast-style mixed
-// precision is not implemented here.
+// Precision: parameters, gradients and the key/value cache are float32;
+// LayerNorm moments, the softmax normaliser and the cross-entropy's
+// log-sum-exp accumulate in float64. By default activations are float32.
+// SetPrecision (precision.go) switches to bf16 or f16 autocast, PyTorch CPU
+// autocast's dtype flow with each half tensor computed in float32 from half
+// operands and rounded once (the fixtures' `clean` arithmetic): the linear
+// layers, attention scores, probabilities and context, gelu, the parallel
+// branch sum and the logits are half; embed_in, the residual stream, the
+// LayerNorms, rotary's output and the loss stay float32. A bf16 model is
+// something else: a float32 model whose weights were rounded to bf16 (its
+// logits stay within the fixture's divergence tolerances of HF's all-bf16
+// forward).
+//
+// LossAndGrad with nil gradients trains only attached LoRA adapters (a
+// frozen base): the base model's weight gradients are not computed.
 //
 // Non-persistent buffers that real Pythia checkpoints may carry
 // (attention.bias, attention.masked_bias, attention.rotary_emb.inv_freq) are

@@ -21,25 +21,27 @@ type activations struct {
 
 // layerActs are one block's activations. Slices marked "train" are nil in
 // inference, which then skips saving them; in inference ln2 aliases ln1,
-// h4 aliases pre, and k, v are unused when a State holds the cache.
+// h4 aliases pre, and k, v are unused when a State holds the cache. All are
+// float32 slices; those marked "half" hold half values under autocast
+// (precision.go), the others float32 values in every mode.
 type layerActs struct {
 	xIn     []float32 // train: the block input x: (batch·seq, hidden)
 	ln1     []float32 // LN₁(x): (batch·seq, hidden)
 	mean1   []float32 // train: LN₁ row means: (batch·seq)
 	rstd1   []float32 // train: LN₁ row 1/σ: (batch·seq)
-	qkv     []float32 // ln1·W_qkvᵀ + b: (batch·seq, 3·hidden), per head [q k v]
-	q       []float32 // queries after rotary: (batch, heads, seq, headSize)
-	k, v    []float32 // keys (after rotary) and values without a State: (batch, heads, seq, headSize)
-	probs   []float32 // softmax(q·kᵀ/√d + mask): (batch, heads, seq, keys)
-	ctx     []float32 // probs·v, heads side by side: (batch·seq, hidden)
-	attnOut []float32 // ctx·W_oᵀ + b_o: (batch·seq, hidden)
+	qkv     []float32 // half: ln1·W_qkvᵀ + b: (batch·seq, 3·hidden), per head [q k v]
+	q       []float32 // queries after rotary (float32 rotated dims, half pass-through): (batch, heads, seq, headSize)
+	k, v    []float32 // keys (after rotary, as q) and half values without a State: (batch, heads, seq, headSize)
+	probs   []float32 // half: softmax(q·kᵀ/√d + mask): (batch, heads, seq, keys)
+	ctx     []float32 // half: probs·v, heads side by side: (batch·seq, hidden)
+	attnOut []float32 // half: ctx·W_oᵀ + b_o: (batch·seq, hidden)
 	mid     []float32 // train, sequential residual: x + attnOut, the MLP's input: (batch·seq, hidden)
 	ln2     []float32 // LN₂ of the MLP input: (batch·seq, hidden)
 	mean2   []float32 // train: LN₂ row means: (batch·seq)
 	rstd2   []float32 // train: LN₂ row 1/σ: (batch·seq)
-	pre     []float32 // ln2·W_1ᵀ + b_1: (batch·seq, intermediate)
-	h4      []float32 // gelu(pre): (batch·seq, intermediate)
-	mlpOut  []float32 // h4·W_2ᵀ + b_2 (+ attnOut when parallel): (batch·seq, hidden)
+	pre     []float32 // half: ln2·W_1ᵀ + b_1: (batch·seq, intermediate)
+	h4      []float32 // half: gelu(pre): (batch·seq, intermediate)
+	mlpOut  []float32 // half: h4·W_2ᵀ + b_2 (+ attnOut when parallel, added in half): (batch·seq, hidden)
 }
 
 // size (re)slices la's buffers for rows = batch·seq tokens whose attention
@@ -79,10 +81,11 @@ func grow(buf []float32, n int) []float32 {
 	return buf[:n]
 }
 
-// Forward runs tokens (batch, seq) and returns newly allocated logits
-// (batch, seq, vocab). With a non-nil state (from NewState or NewStateCap of
-// this model, for the same batch) the tokens continue the cached sequences
-// and the cache advances past them.
+// Forward runs tokens (batch, seq) in the precision SetPrecision set
+// (float32 by default) and returns newly allocated logits (batch, seq,
+// vocab). With a non-nil state (from NewState or NewStateCap of this model,
+// for the same batch) the tokens continue the cached sequences and the
+// cache advances past them.
 func (m *Model) Forward(tokens []int32, batch, seq int, state model.State) ([]float32, error) {
 	if batch <= 0 || seq <= 0 {
 		return nil, fmt.Errorf("gpt_neox: empty input (batch %d, seq %d)", batch, seq)
@@ -223,8 +226,8 @@ func (m *Model) block(i int, la *layerActs, k, v []float32, batch, seq, past, ca
 	m.trace(i, "input_layernorm_out", la.ln1, batch, seq, h)
 	l.qkv.Forward(la.qkv, la.ln1, rows) // qkv = ln1·W_qkvᵀ + b_qkv
 	m.trace(i, "qkv", la.qkv, batch, seq, 3*h)
-	m.splitHeads(la, k, v, batch, seq, past, capacity)                       // q, k ← rotary(q, k) at positions past..; k, v appended
-	m.attn.Forward(la.ctx, la.probs, la.q, k, v, batch, seq, past, capacity) // ctx = softmax(q·kᵀ/√d + mask)·v
+	m.splitHeads(la, k, v, batch, seq, past, capacity)                 // q, k ← rotary(q, k) at positions past..; k, v appended
+	m.attend(la.ctx, la.probs, la.q, k, v, batch, seq, past, capacity) // ctx = softmax(q·kᵀ/√d + mask)·v
 	m.trace(i, "attn_probs", la.probs, batch, heads, seq, past+seq)
 	l.dense.Forward(la.attnOut, la.ctx, rows) // a = ctx·W_oᵀ + b_o
 	m.trace(i, "attention_out", la.attnOut, batch, seq, h)
@@ -240,10 +243,12 @@ func (m *Model) block(i int, la *layerActs, k, v []float32, batch, seq, past, ca
 	m.trace(i, "post_attention_layernorm_out", la.ln2, batch, seq, h)
 	l.fc1.Forward(la.pre, la.ln2, rows)   // pre = ln2·W_1ᵀ + b_1
 	m.activate(la.h4, la.pre)             // h4 = gelu(pre)
+	m.cast.Round(la.h4)                   // autocast: gelu of a half tensor is half
 	l.fc2.Forward(la.mlpOut, la.h4, rows) // f = h4·W_2ᵀ + b_2
 	m.trace(i, "mlp_out", la.mlpOut, batch, seq, h)
 	if c.UseParallelResidual {
 		add(la.mlpOut, la.mlpOut, la.attnOut) // parallel: f ← f + a, then x ← f + x (HF: mlp_output + attn_output + hidden_states)
+		m.cast.Round(la.mlpOut)               // autocast: f + a is added in half
 	}
 	add(x, la.mlpOut, x) // x ← f + x
 	m.trace(i, "out", x, batch, seq, h)

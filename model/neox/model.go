@@ -34,6 +34,9 @@ type Model struct {
 	attn         nn.Attention
 	gelu         func(y, x []float32)
 	geluBackward func(dx, dy, x []float32)
+	cast         nn.Autocast // the autocast format (precision.go); AutocastOff: float32
+	rotCos       []float32   // cos(p·θ_i) of rotary: (max_position_embeddings, rotary_ndims/2), built for autocast
+	rotSin       []float32   // sin(p·θ_i) of rotary: (max_position_embeddings, rotary_ndims/2), built for autocast
 
 	mu        sync.Mutex
 	act       activations

@@ -19,11 +19,13 @@ type trainBuffers struct {
 	dres             []float32 // ∂loss/∂x on the residual stream: (batch·seq, hidden)
 	dln              []float32 // gradient of a LayerNorm output: (batch·seq, hidden)
 	dmlp, dattn      []float32 // the MLP's and attention's contribution to dres: (batch·seq, hidden)
+	dbranch          []float32 // autocast: round(dres), the gradient of a half branch output: (batch·seq, hidden)
 	dctx             []float32 // (batch·seq, hidden)
 	dqkv             []float32 // (batch·seq, 3·hidden)
 	dq, dk, dv       []float32 // (batch, heads, seq, headSize)
 	dprobs           []float32 // (batch, heads, seq, seq)
 	dh4              []float32 // (batch·seq, intermediate)
+	frozen           *Model    // the gradient model of a frozen base (frozenGrads), built once
 }
 
 // NewGrads returns zeroed gradients with the names and shapes of Params,
@@ -36,12 +38,14 @@ func (m *Model) NewGrads() []model.Param {
 	return ps
 }
 
-// LossAndGrad runs tokens (batch, seq) forward and backward in float32 and
-// returns the mean next-token cross-entropy over the batch·(seq−1)
-// predictions (HF's loss with labels = input_ids). The gradient of that loss
+// LossAndGrad runs tokens (batch, seq) forward and backward in the
+// precision SetPrecision set (float32 by default) and returns the mean
+// next-token cross-entropy over the batch·(seq−1) predictions (HF's loss
+// with labels = input_ids). The gradient of that loss
 // with respect to every parameter is added to grads, which must have the
 // names and shapes of Params (see NewGrads); a tied embed_out's gradient
-// lands in embed_in's. The forward is the same as Forward's, without a cache.
+// lands in embed_in's. grads nil means the base model is frozen: see
+// LossAndGradTargets. The forward is the same as Forward's, without a cache.
 // It is LossAndGradTargets with the tokens shifted by one as targets, the
 // last position of each sequence ignored, and seed 1.
 func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param) (float64, error) {
@@ -59,12 +63,12 @@ func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param)
 	return m.lossAndGrad(tokens, tb.targets, batch, seq, 1, grads)
 }
 
-// LossAndGradTargets runs tokens (batch, seq) forward and backward in
-// float32 and returns the mean cross-entropy between the logits at each
-// position and the target at that position, targets (batch, seq) being
-// already shifted (dataset.Batch's contract), over the N targets that are not
-// nn.IgnoreIndex (−100): PyTorch's F.cross_entropy(logits, targets,
-// ignore_index=-100). It adds seed·∂loss/∂p to grads (names and shapes of
+// LossAndGradTargets runs tokens (batch, seq) forward and backward in the
+// precision SetPrecision set (float32 by default) and returns the mean
+// cross-entropy between the logits at each position and the target at that
+// position, targets (batch, seq) being already shifted (dataset.Batch's
+// contract), over the N targets that are not nn.IgnoreIndex (−100):
+// PyTorch's F.cross_entropy(logits, targets, ignore_index=-100). It adds seed·∂loss/∂p to grads (names and shapes of
 // Params, see NewGrads; a tied embed_out's gradient lands in embed_in's):
 //
 //	dlogits_r = (seed/N)·(softmax(logits_r) − onehot(targets_r))     zero where ignored
@@ -74,6 +78,15 @@ func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param)
 // loss does not include seed. Errors name a token or target outside the
 // vocabulary, a length that is not batch·seq, and a batch whose targets are
 // all ignored (its mean is undefined); grads are untouched on error.
+//
+// grads nil means the base model is frozen (LoRA training): no gradient of
+// the model's own parameters is computed — the weight-gradient GEMMs of
+// every Linear and the embedding and LM-head table gradients are skipped,
+// and the LayerNorms' per-channel gradients go to scratch — but the
+// activation gradients still flow down to the embedding, so every adapter
+// attached through Modules with Train set accumulates seed·∂loss/∂A and
+// seed·∂loss/∂B into its GradA and GradB. Adapters accumulate in either
+// mode.
 func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed float32, grads []model.Param) (float64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -105,8 +118,12 @@ func (m *Model) lossAndGrad(tokens, targets []int32, batch, seq int, seed float3
 }
 
 // gradModel returns a Model whose parameter slices are the gradients in
-// grads, so that the name table (names.go) lines them up with the weights.
+// grads, so that the name table (names.go) lines them up with the weights;
+// for grads nil, the frozen base's (frozenGrads).
 func (m *Model) gradModel(grads []model.Param) (*Model, error) {
+	if grads == nil {
+		return m.frozenGrads(), nil
+	}
 	g := &Model{Config: m.Config, layers: make([]layer, len(m.layers))}
 	want := m.Params()
 	if len(grads) != len(want) {
@@ -126,6 +143,26 @@ func (m *Model) gradModel(grads []model.Param) (*Model, error) {
 		g.embedOut.Weight = g.embedIn.Weight
 	}
 	return g, nil
+}
+
+// frozenGrads returns the gradient model of a frozen base: every Linear's
+// and table's gradient is nil, so nn.Linear.Backward and
+// nn.Embedding.Backward skip it, and every LayerNorm's weight and bias
+// gradient is one shared (hidden) scratch pair whose contents are never
+// read. It is built once per Model.
+func (m *Model) frozenGrads() *Model {
+	tb := &m.trainBufs
+	if tb.frozen != nil && len(tb.frozen.layers) == len(m.layers) {
+		return tb.frozen
+	}
+	h := m.Config.HiddenSize
+	scratch := nn.LayerNorm{Weight: make([]float32, h), Bias: make([]float32, h), Dim: h}
+	g := &Model{Config: m.Config, layers: make([]layer, len(m.layers)), finalLN: scratch}
+	for i := range g.layers {
+		g.layers[i].ln1, g.layers[i].ln2 = scratch, scratch
+	}
+	tb.frozen = g
+	return g
 }
 
 // trainForward is forward without a cache, keeping every layer's
