@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/steady-ml/steady/nn"
 )
 
 // AdamWConfig holds AdamW's hyperparameters other than the learning rate, which each Step
@@ -12,6 +14,11 @@ type AdamWConfig struct {
 	Eps          float64 // torch default 1e-8
 	// WeightDecay applies to the parameters for which Param.Decays holds; the others get 0.
 	WeightDecay float64
+	// Storage is the format the parameters, exp_avg and exp_avg_sq are stored in: AutocastOff
+	// (float32), or a half format in the pure precision modes, where torch's state has the
+	// parameter's half dtype. Each update is then computed in float32 from the stored half
+	// values and its three results rounded to the format.
+	Storage nn.Autocast
 }
 
 // DefaultAdamW is torch.optim.AdamW's defaults with HF Trainer's weight decay of 0.
@@ -19,7 +26,7 @@ var DefaultAdamW = AdamWConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 
 // AdamW is torch.optim.AdamW of PyTorch 1.13 (single-tensor path: foreach off, amsgrad off,
 // maximize off), reproducing its fp32 results bit for bit. Its state is fp32, as torch's is for
-// fp32 parameters.
+// fp32 parameters, or half-valued with AdamWConfig.Storage (the pure precision modes).
 //
 // Torch keeps a step count per parameter and skips parameters whose grad is None; here every
 // parameter has a gradient (zero when unused), so all step together and an unused parameter is
@@ -42,6 +49,9 @@ func NewAdamW(params []*Param, cfg AdamWConfig) (*AdamW, error) {
 	}
 	if !(cfg.Eps >= 0) || !(cfg.WeightDecay >= 0) {
 		return nil, fmt.Errorf("train: AdamW eps %g and weight decay %g must be >= 0", cfg.Eps, cfg.WeightDecay)
+	}
+	if cfg.Storage > nn.AutocastF16 {
+		return nil, fmt.Errorf("train: AdamW storage format %v is not one of float32, bfloat16, float16", cfg.Storage)
 	}
 	o := &AdamW{cfg: cfg, params: params}
 	for _, p := range params {
@@ -74,7 +84,11 @@ func (o *AdamW) Step(lr float64) {
 			s = decayed
 		}
 		p := o.params[i]
-		s.update(p.Data[lo:hi], p.Grad[lo:hi], o.m[i][lo:hi], o.v[i][lo:hi])
+		if o.cfg.Storage == nn.AutocastOff {
+			s.update(p.Data[lo:hi], p.Grad[lo:hi], o.m[i][lo:hi], o.v[i][lo:hi])
+			return
+		}
+		s.updateStored(o.cfg.Storage, p.Data[lo:hi], p.Grad[lo:hi], o.m[i][lo:hi], o.v[i][lo:hi])
 	})
 }
 
@@ -134,4 +148,22 @@ func (s adamScalars) update(p, g, m, v []float32) {
 		p[i] = pi + float32(float32(s.negStep*mi)/denom)
 		m[i], v[i] = mi, vi
 	}
+}
+
+// updateStored is update for p, m and v stored in a half format (the pure precision modes):
+// each block is updated in float32 from its half values, exactly as update computes, and the
+// new p, m, v are rounded to the format while the block is in L1:
+//
+//	p, m, v ← round(update(p, g, m, v))
+//
+// torch's half AdamW also rounds each intermediate tensor (p·(1 − lr·wd), exp_avg·β1, the
+// denominator…); this rounds the three stored results only, so eps keeps its float32 value
+// where an fp16 tensor op would flush 1e-8 to zero.
+func (s adamScalars) updateStored(format nn.Autocast, p, g, m, v []float32) {
+	inBlocks(len(g), func(i, j int) {
+		s.update(p[i:j], g[i:j], m[i:j], v[i:j])
+		format.Round(p[i:j])
+		format.Round(m[i:j])
+		format.Round(v[i:j])
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/steady-ml/steady/nn"
 )
 
 // torchOps is the independent twin of adamScalars.update: torch 1.13's ops for one element,
@@ -62,6 +64,36 @@ func TestAdamWOpOrder(t *testing.T) {
 			}
 			if p[0] != c.wantP {
 				t.Errorf("p = %x, pinned %x", p[0], c.wantP)
+			}
+		})
+	}
+}
+
+// TestAdamWStoredRoundsTorchOps checks the half-stored update against its twin: torch's ops
+// for each element computed exactly (torchOps), then p, m, v rounded to the format, on half
+// inputs spanning several rounding blocks.
+func TestAdamWStoredRoundsTorchOps(t *testing.T) {
+	o := &AdamW{cfg: AdamWConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, step: 3}
+	s := o.scalars(1e-3, 0.1)
+	for _, format := range []nn.Autocast{nn.AutocastBF16, nn.AutocastF16} {
+		t.Run(format.String(), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(13, 14))
+			n := 2*storedBlock + 3
+			p, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range n {
+				p[i] = format.RoundValue(float32(r.NormFloat64()))
+				g[i] = format.RoundValue(float32(r.NormFloat64() * 0.1))
+				m[i] = format.RoundValue(float32(r.NormFloat64() * 0.01))
+				v[i] = format.RoundValue(float32(r.Float64() * 1e-3))
+			}
+			p0, m0, v0 := slices.Clone(p), slices.Clone(m), slices.Clone(v)
+			s.updateStored(format, p, g, m, v)
+			for i := range n {
+				wp, wm, wv := torchOps(s, p0[i], g[i], m0[i], v0[i])
+				wp, wm, wv = format.RoundValue(wp), format.RoundValue(wm), format.RoundValue(wv)
+				if p[i] != wp || m[i] != wm || v[i] != wv {
+					t.Fatalf("element %d: p %x m %x v %x, want %x %x %x", i, p[i], m[i], v[i], wp, wm, wv)
+				}
 			}
 		})
 	}

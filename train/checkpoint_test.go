@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,6 +50,18 @@ func TestTruncateMetrics(t *testing.T) {
 	}
 }
 
+// TestRunConfigWithoutPrecision reads a run_config.json written before the precision field
+// existed: it is an fp32 run, and resumes as one.
+func TestRunConfigWithoutPrecision(t *testing.T) {
+	var old RunConfig
+	if err := json.Unmarshal([]byte(`{"max_steps": 10, "lr_scheduler_type": "linear"}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	if d := old.Diff(RunConfig{MaxSteps: 10, Schedule: Linear, Precision: FP32}); d != nil {
+		t.Errorf("Diff = %q, want none", d)
+	}
+}
+
 func TestRunConfigDiff(t *testing.T) {
 	base := RunConfig{MaxSteps: 10, LR: 1e-3, Schedule: Linear, Fingerprint: map[string]string{"model": "mamba-130m"}}
 	cases := []struct {
@@ -58,6 +71,7 @@ func TestRunConfigDiff(t *testing.T) {
 	}{
 		{"same", func(*RunConfig) {}, nil},
 		{"lr", func(r *RunConfig) { r.LR = 2e-3 }, []string{"learning_rate: checkpoint 0.001, now 0.002"}},
+		{"precision", func(r *RunConfig) { r.Precision = FP16Pure }, []string{`precision: checkpoint "fp32", now "fp16-pure"`}},
 		{"fingerprint value", func(r *RunConfig) { r.Fingerprint = map[string]string{"model": "pythia"} },
 			[]string{`fingerprint.model: checkpoint "mamba-130m", now "pythia"`}},
 		{"fingerprint key added", func(r *RunConfig) { r.Fingerprint = map[string]string{"model": "mamba-130m", "peft": "lora"} },

@@ -1,6 +1,10 @@
 package train
 
-import "math"
+import (
+	"math"
+
+	"github.com/steady-ml/steady/nn"
+)
 
 // GradNorm returns the global L2 norm of the gradients as torch 1.13's clip_grad_norm_
 // computes it: torch.norm(torch.stack([torch.norm(g, 2) for g in grads]), 2), each norm an fp32
@@ -62,20 +66,22 @@ func ClipCoef(total float32, maxNorm float64) float32 {
 // gradient is multiplied by ClipCoef, also when it is 1.
 func ClipGradNorm(params []*Param, maxNorm float64) float32 {
 	total := GradNorm(params)
-	scaleGrads(params, ClipCoef(total, maxNorm))
+	scaleGrads(params, ClipCoef(total, maxNorm), nn.AutocastOff)
 	return total
 }
 
-// scaleGrads multiplies every gradient by c in fp32: grad.mul_(c).
-func scaleGrads(params []*Param, c float32) {
-	lens := make([]int, len(params))
-	for i, p := range params {
-		lens[i] = len(p.Grad)
-	}
-	forChunks(lens, func(t, lo, hi int) {
+// scaleGrads multiplies every gradient by c in fp32: grad.mul_(c). With gradients stored in a
+// half format (pure modes) the product is rounded back to it, as mul_ on a half .grad rounds.
+func scaleGrads(params []*Param, c float32, format nn.Autocast) {
+	forChunks(gradLens(params), func(t, lo, hi int) {
 		g := params[t].Grad[lo:hi]
-		for i := range g {
-			g[i] *= c
+		if format == nn.AutocastOff {
+			mulBy(g, c)
+			return
 		}
+		inBlocks(len(g), func(i, j int) {
+			mulBy(g[i:j], c)
+			format.Round(g[i:j])
+		})
 	})
 }

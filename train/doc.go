@@ -16,10 +16,21 @@
 // # One optimiser step
 //
 //	for each of GradAccum micro-batches:  loss_i, grads += Step(batch, seed = scale/GradAccum)
-//	loss scaling on:  grads *= 1/scale; any non-finite → skip the update, scale *= ½
+//	pure modes: grads ← round(grads) to the half format (the .grad of a half parameter)
+//	loss scaling on:  grads *= 1/scale; any non-finite → skip the update and the schedule step,
+//	                  scale *= ½; MaxSkippedSteps skipped in a row → stop (OverflowError)
 //	non-finite loss or gradient (no loss scaling) → stop; the last checkpoint stays the last good one
 //	grad_norm = ‖(‖g_p‖₂)_p‖₂;  MaxGradNorm > 0: grads *= min(1, MaxGradNorm/(grad_norm+1e-6))
-//	AdamW step with lr = LR·λ(k−1) for update k   (λ: the schedule, as torch's LambdaLR applies it)
+//	AdamW step with lr = LR·λ(n) for the update after n updates   (λ: the schedule, as torch's
+//	    LambdaLR applies it; HF Trainer steps it only when the optimiser step ran)
+//	pure modes: weights, exp_avg, exp_avg_sq ← round(…) to the half format
+//
+// # Precision
+//
+// Options.Precision picks fp32, mixed bf16/fp16 (autocast in the model, float32 master weights,
+// gradients and AdamW state here) or pure bf16/fp16 (weights, gradients and AdamW state stored
+// as half values here); fp16 and fp16-pure scale the loss. [Precision] says what is rounded
+// where. The weights enter a pure run rounded to the half format, before the first forward.
 //
 // # Bit-exactness
 //
@@ -47,6 +58,10 @@
 //     next step's) and losses unrounded (HF rounds to 4 digits).
 //   - Every parameter always has a gradient, so one unused in a step is still decayed; torch
 //     skips parameters whose .grad is None.
+//   - fp16-pure scales the loss and unscales its fp16 gradients in fp16, as GradScaler's
+//     unscale_ does with allow_fp16; HF Trainer's GradScaler refuses fp16 gradients
+//     ("Attempting to unscale FP16 gradients"). The pure modes' AdamW rounds its three stored
+//     results, not each intermediate tensor torch's half ops would round.
 //
 // # Run folders
 //
@@ -55,7 +70,7 @@
 //	    model.safetensors       the weights, in the caller's layout (Options.Weights)
 //	    optimizer.safetensors   exp_avg, exp_avg_sq and step of every parameter
 //	    scheduler.json          the LambdaLR state
-//	    scaler.json             the loss scaler (when loss scaling is on)
+//	    scaler.json             the loss scaler (when loss scaling is on): scale, skipped steps
 //	    rng_state.json          seed and data position
 //	    run_config.json         every setting that must match to resume
 //	    trainer_state.json      HF Trainer's schema: global_step, log_history, best_metric…

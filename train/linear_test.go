@@ -9,8 +9,9 @@ import (
 // linearModel is a differentiable model for the trainer's tests: y = W·x + b with the loss
 // ½·mean_batch ‖y − target‖², and its gradients written out by hand.
 type linearModel struct {
-	w, b  *Param // w: (out, in), b: (out,)
-	calls int    // Step calls so far
+	w, b  *Param    // w: (out, in), b: (out,)
+	calls int       // Step calls so far
+	seeds []float32 // the seed of each Step call
 	// hook, when set, runs at the start of each Step with the call number (1-based) and may
 	// return a loss to report instead (NaN to test the guard) or poison the gradients.
 	hook func(call int, m *linearModel) (override float64, ok bool)
@@ -40,6 +41,7 @@ func (m *linearModel) Params() []*Param { return []*Param{m.w, m.b} }
 
 func (m *linearModel) Step(batch []example, seed float32) (StepStats, error) {
 	m.calls++
+	m.seeds = append(m.seeds, seed)
 	var loss float64
 	for _, ex := range batch {
 		for o := range linOut {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/steady-ml/steady/nn"
 	"github.com/steady-ml/steady/safetensors"
 )
 
@@ -28,6 +29,9 @@ func (o *AdamW) Save(path string) error {
 		"beta2":        strconv.FormatFloat(o.cfg.Beta2, 'g', -1, 64),
 		"eps":          strconv.FormatFloat(o.cfg.Eps, 'g', -1, 64),
 		"weight_decay": strconv.FormatFloat(o.cfg.WeightDecay, 'g', -1, 64),
+	}
+	if o.cfg.Storage != nn.AutocastOff {
+		meta["storage"] = o.cfg.Storage.String() // the F32 tensors hold values of this format
 	}
 	return safetensors.Write(path, tensors, meta)
 }

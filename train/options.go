@@ -49,13 +49,23 @@ type Options struct {
 	SaveTotalLimit int
 	// MaxGradNorm clips the global gradient norm (HF max_grad_norm); 0: no clipping.
 	MaxGradNorm float64
-	// LossScaling turns on dynamic loss scaling with GradScaler's defaults (for fp16).
+	// Precision is the run's precision mode (default FP32). The trainer stores the weights,
+	// gradients and AdamW state as it says and turns loss scaling on for fp16 and fp16-pure;
+	// the caller sets the model's autocast format to Precision.Autocast().
+	Precision Precision
+	// LossScaling turns on dynamic loss scaling with GradScaler's defaults; it is forced on
+	// when Precision.LossScaling() holds.
 	LossScaling bool
+	// MaxSkippedSteps stops the run, with an *OverflowError, once this many optimiser steps in
+	// a row have been skipped by the loss scaler for overflowing gradients (default 50): a
+	// run whose every step overflows never updates its weights, so it must not go on.
+	MaxSkippedSteps int
 	// ResumeFrom is a checkpoint folder to resume from, or "latest" for the newest one in
 	// OutputDir (HF resume_from_checkpoint); "" starts afresh.
 	ResumeFrom string
 	// Fingerprint holds the caller's settings that must also match to resume (model config,
-	// precision, data, PEFT); it is stored in run_config.json.
+	// data, PEFT); it is stored in run_config.json next to the trainer's own (Precision among
+	// them).
 	Fingerprint map[string]string
 	// Weights saves and loads the weights in checkpoints (default: ParamWeights of the model's
 	// parameters).
@@ -76,6 +86,10 @@ type Options struct {
 	Host string
 }
 
+// defaultMaxSkippedSteps is Options.MaxSkippedSteps' default: from GradScaler's initial 2^16,
+// 50 halvings end at 2^-34, a scale no healthy fp16 run needs.
+const defaultMaxSkippedSteps = 50
+
 // withDefaults fills the zero fields and checks the others.
 func (o Options) withDefaults() (Options, error) {
 	if o.OutputDir == "" {
@@ -90,6 +104,8 @@ func (o Options) withDefaults() (Options, error) {
 	o.Schedule = or(o.Schedule, Linear)
 	o.LogEvery = or(o.LogEvery, 10)
 	o.MetricForBest = or(o.MetricForBest, "eval_loss")
+	o.MaxSkippedSteps = or(o.MaxSkippedSteps, defaultMaxSkippedSteps)
+	o.LossScaling = o.LossScaling || o.Precision.LossScaling()
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -118,6 +134,8 @@ func (o Options) withDefaults() (Options, error) {
 		{"EvalEvery", o.EvalEvery, o.EvalEvery < 0, ">= 0"},
 		{"SaveTotalLimit", o.SaveTotalLimit, o.SaveTotalLimit < 0, ">= 0"},
 		{"MaxGradNorm", o.MaxGradNorm, !(o.MaxGradNorm >= 0), ">= 0"},
+		{"Precision", o.Precision, !o.Precision.valid(), "one of fp32, bf16, fp16, bf16-pure, fp16-pure"},
+		{"MaxSkippedSteps", o.MaxSkippedSteps, o.MaxSkippedSteps < 1, ">= 1"},
 	} {
 		if c.bad {
 			return o, fmt.Errorf("train: Options.%s is %v; want %s", c.name, c.value, c.want)

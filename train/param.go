@@ -9,9 +9,10 @@ type Param struct {
 	Name string
 	// Shape is outermost-first; Data and Grad hold its product of elements, row-major.
 	Shape []int
-	// Data: fp32 master weights.
+	// Data: fp32 master weights; half values held in float32 in the pure precision modes.
 	Data []float32
-	// Grad: fp32, accumulated (+=) by Model.Step, zeroed by the trainer before each step.
+	// Grad: fp32, accumulated (+=) by Model.Step, zeroed by the trainer before each step; the
+	// pure precision modes round it to the half format before clipping and the update.
 	Grad []float32
 	// NoDecay exempts the parameter from weight decay whatever its rank: mamba_ssm's
 	// _no_weight_decay flag, which it sets on A_log and D (and Mamba-2's dt_bias).

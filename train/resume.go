@@ -12,10 +12,12 @@ func (t *Trainer[B]) save() error {
 	if t.bestStep == step {
 		t.state.BestModelCheckpoint = &dir
 	}
-	lr := t.run.Schedule.LR(t.run.LR, step+1, t.run.Warmup, t.run.MaxSteps)
+	// The schedule has stepped once per update taken: skipped steps did not advance it.
+	updates := t.opt.StepCount()
+	lr := t.run.Schedule.LR(t.run.LR, updates+1, t.run.Warmup, t.run.MaxSteps)
 	files := []checkpointFile{
 		{OptimizerFile, t.opt.Save},
-		{SchedulerFile, jsonFile(SchedulerState{BaseLRs: []float64{t.run.LR}, LastEpoch: step, StepCount: step + 1, LastLR: []float64{lr}})},
+		{SchedulerFile, jsonFile(SchedulerState{BaseLRs: []float64{t.run.LR}, LastEpoch: updates, StepCount: updates + 1, LastLR: []float64{lr}})},
 		{RNGStateFile, jsonFile(t.rngState())},
 		{RunConfigFile, jsonFile(t.run)},
 	}

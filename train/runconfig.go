@@ -24,10 +24,13 @@ type RunConfig struct {
 	Eps             float64  `json:"adam_epsilon"`
 	MaxGradNorm     float64  `json:"max_grad_norm"`
 	LossScaling     bool     `json:"loss_scaling"`
-	Seed            uint64   `json:"seed"`
+	// Precision is the run's precision mode; a checkpoint written before the field existed
+	// reads as fp32.
+	Precision Precision `json:"precision"`
+	Seed      uint64    `json:"seed"`
 	// Params lists "name shape" of every parameter, in order.
 	Params []string `json:"params"`
-	// Fingerprint is the caller's part: model config, precision, data, PEFT settings.
+	// Fingerprint is the caller's part: model config, data, PEFT settings.
 	Fingerprint map[string]string `json:"fingerprint"`
 }
 

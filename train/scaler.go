@@ -1,8 +1,10 @@
 package train
 
 import (
-	"fmt"
 	"math"
+	"sync/atomic"
+
+	"github.com/steady-ml/steady/nn"
 )
 
 // LossScaler is dynamic loss scaling as torch.cuda.amp.GradScaler does it, with its defaults:
@@ -18,16 +20,15 @@ type LossScaler struct {
 	GrowthTracker int `json:"_growth_tracker"`
 	// Skipped counts the steps skipped for non-finite gradients.
 	Skipped int `json:"skipped"`
+	// ConsecutiveSkipped counts the steps skipped since the last clean one; the trainer stops
+	// when it reaches Options.MaxSkippedSteps.
+	ConsecutiveSkipped int `json:"consecutive_skipped"`
 }
 
 // NewLossScaler returns a scaler with GradScaler's defaults.
 func NewLossScaler() *LossScaler {
 	return &LossScaler{Scale: 65536, GrowthFactor: 2, BackoffFactor: 0.5, GrowthInterval: 2000}
 }
-
-// minLossScale is the scale below which training stops: the gradients keep overflowing
-// however small the scale, so they are NaN or inf for a reason scaling cannot fix.
-const minLossScale = 0x1p-24
 
 // Unscale multiplies every gradient by 1/Scale (GradScaler.unscale_: inv_scale =
 // scale.double().reciprocal().float()) and reports whether all of them are finite.
@@ -46,20 +47,45 @@ func (s *LossScaler) Unscale(params []*Param) (finite bool) {
 	return finite
 }
 
+// unscaleStored is Unscale for gradients stored in a half format (fp16-pure): the scaled
+// gradient the backward left in float32 is first rounded to the half .grad, where a value past
+// the format's range overflows to inf, then unscaled in place in that format, as
+// GradScaler.unscale_ does for fp16 gradients with allow_fp16:
+//
+//	g ← round(round(g)·inv_scale)
+//
+// It reports whether all of them are finite.
+func (s *LossScaler) unscaleStored(params []*Param, format nn.Autocast) (finite bool) {
+	inv := float32(1 / float64(s.Scale))
+	var overflow atomic.Bool
+	forChunks(gradLens(params), func(t, lo, hi int) {
+		g := params[t].Grad[lo:hi]
+		inBlocks(len(g), func(i, j int) {
+			b := g[i:j]
+			format.Round(b)
+			mulBy(b, inv)
+			format.Round(b)
+			if !allFinite(b) {
+				overflow.Store(true)
+			}
+		})
+	})
+	return !overflow.Load()
+}
+
 // Update adjusts the scale after a step (torch's _amp_update_scale_ CPU kernel): back off and
 // count a skipped step when the gradients were not finite, else grow after GrowthInterval clean
-// steps in a row (unless growing would overflow fp32). It fails once the scale falls below
-// 2^-24.
-func (s *LossScaler) Update(finite bool) error {
+// steps in a row (unless growing would overflow fp32). It never gives up by itself: the trainer
+// stops after Options.MaxSkippedSteps skipped steps in a row (OverflowError).
+func (s *LossScaler) Update(finite bool) {
 	if !finite {
 		s.Scale *= s.BackoffFactor
 		s.GrowthTracker = 0
 		s.Skipped++
-		if s.Scale < minLossScale {
-			return fmt.Errorf("train: loss scale fell to %g after %d skipped steps: the gradients are not finite at any scale", s.Scale, s.Skipped)
-		}
-		return nil
+		s.ConsecutiveSkipped++
+		return
 	}
+	s.ConsecutiveSkipped = 0
 	s.GrowthTracker++
 	if s.GrowthTracker == s.GrowthInterval {
 		if grown := s.Scale * s.GrowthFactor; !math.IsInf(float64(grown), 0) {
@@ -67,5 +93,4 @@ func (s *LossScaler) Update(finite bool) error {
 		}
 		s.GrowthTracker = 0
 	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/steady-ml/steady/internal/progress"
+	"github.com/steady-ml/steady/nn"
 )
 
 // Trainer fine-tunes a Model on Data. B is the micro-batch type the two share.
@@ -19,6 +20,9 @@ type Trainer[B any] struct {
 	weights Weights
 	opt     *AdamW
 	scaler  *LossScaler // nil without loss scaling
+	// storage is the format weights, gradients and AdamW state are stored in: AutocastOff
+	// (float32), or the half format of a pure precision mode.
+	storage nn.Autocast
 	run     RunConfig
 	state   TrainerState
 	window  logWindow
@@ -64,6 +68,29 @@ func (e *NonFiniteError) Error() string {
 		e.Step, e.What, e.Value, e.Where, last)
 }
 
+// OverflowError stops a loss-scaled run whose gradients overflowed (inf or NaN) on
+// Options.MaxSkippedSteps optimiser steps in a row: each was skipped and the loss scale halved,
+// so the weights have not moved since the streak began. Scaling cannot fix it; a format with
+// fp32's range (bf16) or a lower learning rate may.
+type OverflowError struct {
+	Step           int     // the optimiser step (1-based) that ended the streak
+	Steps          int     // the skipped steps in a row
+	Scale          float32 // the loss scale the last of them ran at
+	Precision      Precision
+	LastCheckpoint string // "" when none was written
+}
+
+// Error names the streak, the scale, a remedy and the checkpoint to resume from.
+func (e *OverflowError) Error() string {
+	last := "no checkpoint was written"
+	if e.LastCheckpoint != "" {
+		last = "the last checkpoint is " + e.LastCheckpoint
+	}
+	return fmt.Sprintf("train: step %d: the %s gradients overflowed on every step for %d steps in a row (steps %d to %d), "+
+		"the last at loss scale %g; each was skipped without updating the weights; stopped: train in bf16 or with a lower learning rate; %s",
+		e.Step, e.Precision, e.Steps, e.Step-e.Steps+1, e.Step, e.Scale, last)
+}
+
 // New returns a trainer; Run starts it.
 func New[B any](model Model[B], data Data[B], opts Options) (*Trainer[B], error) {
 	opts, err := opts.withDefaults()
@@ -74,11 +101,12 @@ func New[B any](model Model[B], data Data[B], opts Options) (*Trainer[B], error)
 		return nil, fmt.Errorf("train: the data has no micro-batches")
 	}
 	params := model.Params()
-	opt, err := NewAdamW(params, AdamWConfig{Beta1: opts.Beta1, Beta2: opts.Beta2, Eps: opts.Eps, WeightDecay: opts.WeightDecay})
+	storage := opts.Precision.storage()
+	opt, err := NewAdamW(params, AdamWConfig{Beta1: opts.Beta1, Beta2: opts.Beta2, Eps: opts.Eps, WeightDecay: opts.WeightDecay, Storage: storage})
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer[B]{opts: opts, model: model, data: data, params: params, weights: opts.Weights, opt: opt, bestStep: -1}
+	t := &Trainer[B]{opts: opts, model: model, data: data, params: params, weights: opts.Weights, opt: opt, storage: storage, bestStep: -1}
 	if t.weights == nil {
 		t.weights = ParamWeights(params)
 	}
@@ -110,7 +138,7 @@ func (t *Trainer[B]) runConfig() RunConfig {
 		MaxSteps: maxSteps, BatchSize: o.BatchSize, GradAccum: o.GradAccum, BatchesPerEpoch: t.data.Len(),
 		LR: o.LR, Schedule: o.Schedule, Warmup: o.Warmup, WeightDecay: o.WeightDecay,
 		Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, MaxGradNorm: o.MaxGradNorm, LossScaling: o.LossScaling,
-		Seed: o.Seed, Params: params, Fingerprint: o.Fingerprint,
+		Precision: o.Precision, Seed: o.Seed, Params: params, Fingerprint: o.Fingerprint,
 	}
 }
 
@@ -130,6 +158,9 @@ func (t *Trainer[B]) Run(ctx context.Context) (*TrainerState, error) {
 		if err := t.resume(t.opts.ResumeFrom); err != nil {
 			return nil, err
 		}
+	}
+	if t.storage != nn.AutocastOff {
+		roundParams(t.params, t.storage) // a half model's weights, before the first forward
 	}
 	metrics, err := openMetrics(out, t.state.GlobalStep, t.opts.Now(), t.opts.Host)
 	if err != nil {
@@ -162,29 +193,57 @@ func (t *Trainer[B]) Run(ctx context.Context) (*TrainerState, error) {
 // non-finite guard, clipping, and the AdamW update.
 func (t *Trainer[B]) step() (stepRecord, error) {
 	k := t.state.GlobalStep + 1
-	rec := stepRecord{lr: t.run.Schedule.LR(t.run.LR, k, t.run.Warmup, t.run.MaxSteps)}
+	rec := stepRecord{lr: t.run.Schedule.LR(t.run.LR, t.opt.StepCount()+1, t.run.Warmup, t.run.MaxSteps)}
 	zeroGrads(t.params)
 	var err error
 	if rec.loss, rec.tokens, err = t.accumulate(k); err != nil {
 		return rec, err
 	}
 	if t.scaler != nil {
-		finite := t.scaler.Unscale(t.params)
+		finite := t.unscale()
 		rec.gradNorm = GradNorm(t.params)
-		if !finite { // GradScaler skips optimizer.step(); the schedule still advances
-			return rec, t.scaler.Update(false)
+		if !finite {
+			return rec, t.skip(k)
 		}
-	} else if rec.gradNorm = GradNorm(t.params); !isFinite(float64(rec.gradNorm)) {
-		return rec, &NonFiniteError{Step: k, What: "the gradient norm", Value: float64(rec.gradNorm), LastCheckpoint: t.lastCheckpoint}
+	} else {
+		if t.storage != nn.AutocastOff {
+			roundGrads(t.params, t.storage) // the .grad of a half parameter
+		}
+		if rec.gradNorm = GradNorm(t.params); !isFinite(float64(rec.gradNorm)) {
+			return rec, &NonFiniteError{Step: k, What: "the gradient norm", Value: float64(rec.gradNorm), LastCheckpoint: t.lastCheckpoint}
+		}
 	}
 	if t.run.MaxGradNorm > 0 {
-		scaleGrads(t.params, ClipCoef(rec.gradNorm, t.run.MaxGradNorm))
+		scaleGrads(t.params, ClipCoef(rec.gradNorm, t.run.MaxGradNorm), t.storage)
 	}
 	t.opt.Step(rec.lr)
 	if t.scaler != nil {
-		return rec, t.scaler.Update(true)
+		t.scaler.Update(true)
 	}
 	return rec, nil
+}
+
+// unscale divides the gradients by the loss scale, in the format they are stored in, and
+// reports whether all of them are finite.
+func (t *Trainer[B]) unscale() bool {
+	if t.storage == nn.AutocastOff {
+		return t.scaler.Unscale(t.params)
+	}
+	return t.scaler.unscaleStored(t.params, t.storage)
+}
+
+// skip ends step k without an update, as GradScaler.step does when the gradients hold an inf
+// or NaN: the scale backs off, and the schedule does not advance (HF Trainer calls
+// lr_scheduler.step() only when optimizer_was_run), while the step still counts toward
+// global_step and consumes its micro-batches. After MaxSkippedSteps skipped steps in a row
+// the run stops.
+func (t *Trainer[B]) skip(k int) error {
+	scale := t.scaler.Scale
+	t.scaler.Update(false)
+	if n := t.scaler.ConsecutiveSkipped; n >= t.opts.MaxSkippedSteps {
+		return &OverflowError{Step: k, Steps: n, Scale: scale, Precision: t.opts.Precision, LastCheckpoint: t.lastCheckpoint}
+	}
+	return nil
 }
 
 // accumulate runs forward and backward on the GradAccum micro-batches of step k, each

@@ -375,10 +375,12 @@ func (u *unshuffled) Batch(_, i int) ([]example, error) {
 
 func TestOptionsRejected(t *testing.T) {
 	for name, mutate := range map[string]func(*Options){
-		"no output dir":  func(o *Options) { o.OutputDir = "" },
-		"negative accum": func(o *Options) { o.GradAccum = -1 },
-		"bad schedule":   func(o *Options) { o.Schedule = "triangle" },
-		"negative clip":  func(o *Options) { o.MaxGradNorm = -1 },
+		"no output dir":          func(o *Options) { o.OutputDir = "" },
+		"negative accum":         func(o *Options) { o.GradAccum = -1 },
+		"bad schedule":           func(o *Options) { o.Schedule = "triangle" },
+		"negative clip":          func(o *Options) { o.MaxGradNorm = -1 },
+		"unknown precision":      func(o *Options) { o.Precision = FP16Pure + 1 },
+		"negative skipped steps": func(o *Options) { o.MaxSkippedSteps = -1 },
 	} {
 		opts := testOptions(t.TempDir())
 		mutate(&opts)
