@@ -3,8 +3,13 @@ package mamba
 // activations are the forward buffers. Forward keeps one set, shared by all
 // layers and grown to the largest batch·seq seen, so repeated calls allocate
 // nothing but the logits; there convPre aliases u (SiLU runs in place) and
-// rstd is nil. LossAndGrad keeps one set per layer with convPre and rstd of
-// their own, which is what the backward reads (see train.go). All are float32.
+// rstd and yPre are nil. LossAndGrad keeps one set per layer with convPre and
+// rstd of their own (and yPre under autocast), which is what the backward
+// reads (see train.go).
+//
+// Precision: all are float32 slices. Under autocast (Model.SetPrecision) the
+// outputs of half ops hold half values: xz, convPre, u, xdbl, dtLow, delta
+// and y; resid, hidden, rstd and yPre are true float32.
 type activations struct {
 	rows    int       // capacity in rows (batch·seq)
 	resid   []float32 // residual stream (training: the block's input): (rows, DModel)
@@ -14,8 +19,13 @@ type activations struct {
 	convPre []float32 // conv1d output before SiLU: (rows, DInner); u outside training
 	u       []float32 // SiLU(conv1d(x)): (rows, DInner)
 	xdbl    []float32 // x_proj output [δ_low | B | C]: (rows, R+2N)
+	dtLow   []float32 // δ_low, xdbl's first R columns packed for dt_proj: (rows, R)
 	delta   []float32 // dt_proj output before bias: (rows, DInner)
 	y       []float32 // scan output, gated: (rows, DInner)
+	// yPre is the scan output before the gate, y + D·u, float32: (rows,
+	// DInner); kept by training under autocast only, where the gate is a
+	// separate op (mixer.gate), else nil.
+	yPre []float32
 }
 
 // ensure grows the buffers to hold rows rows.
@@ -23,12 +33,12 @@ func (a *activations) ensure(c Config, rows int) {
 	if rows <= a.rows {
 		return
 	}
-	*a = newActivations(c, rows, false)
+	*a = newActivations(c, rows, false, false)
 }
 
 // newActivations allocates the buffers for rows rows; with train set,
-// convPre and rstd get storage of their own.
-func newActivations(c Config, rows int, train bool) activations {
+// convPre and rstd get storage of their own, and with keepPre yPre does.
+func newActivations(c Config, rows int, train, keepPre bool) activations {
 	f := func(n int) []float32 { return make([]float32, n) }
 	a := activations{
 		rows:   rows,
@@ -37,6 +47,7 @@ func newActivations(c Config, rows int, train bool) activations {
 		xz:     f(rows * 2 * c.DInner),
 		u:      f(rows * c.DInner),
 		xdbl:   f(rows * (c.DtRank + 2*c.DState)),
+		dtLow:  f(rows * c.DtRank),
 		delta:  f(rows * c.DInner),
 		y:      f(rows * c.DInner),
 	}
@@ -44,6 +55,9 @@ func newActivations(c Config, rows int, train bool) activations {
 	if train {
 		a.convPre = f(rows * c.DInner)
 		a.rstd = f(rows)
+	}
+	if keepPre {
+		a.yPre = f(rows * c.DInner)
 	}
 	return a
 }

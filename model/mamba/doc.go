@@ -34,7 +34,16 @@
 //	lmHead       Eᵀ       lm_head.weight (tied to E unless tie_embeddings is false)   (vocab, d_model)
 //	DState N, DtRank R, DInner d_inner = expand·d_model, DConv d_conv.
 //
-// Precision: weights, activations, the residual stream, the SSM and conv
-// states are float32. A mixed-precision policy rounds weights or matmul
-// operands outside this package.
+// Precision: weights (master values), the residual stream, the SSM and conv
+// states are float32. By default every activation is float32 too;
+// SetPrecision switches on PyTorch autocast semantics in bf16 or f16 (which
+// ops round to half and which stay float32 is listed there, and at each op
+// in mixer.go and backward.go): values stay in float32 slices, and a "half"
+// tensor is one whose every value is a half value.
+//
+// Training: LossAndGrad and LossAndGradTargets run the forward and the
+// explicit backward (backward.go, the maths of each step beside it). With a
+// nil gradient list the base is frozen and only the LoRA adapters attached
+// through Modules (every Linear and the embedding take one) receive
+// gradients.
 package mamba

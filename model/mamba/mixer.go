@@ -3,21 +3,30 @@ package mamba
 import (
 	"math"
 
-	"github.com/steady-ml/steady/kernel"
 	"github.com/steady-ml/steady/nn"
 )
 
 // mixer is the Mamba-1 mixer (mamba_ssm modules/mamba_simple.py Mamba; Gu &
-// Dao 2023, Fig. 3 and Algorithm 2). Weights are float32 master values.
+// Dao 2023, Fig. 3 and Algorithm 2). Weights are float32 master values; under
+// autocast (cast) the products round them into scratch (autocast.go).
 type mixer struct {
 	inProj  nn.Linear        // W_in: (2·DInner, DModel), bias only with use_bias
 	conv    nn.CausalConv1d  // depthwise conv: w (DInner, DConv), bias (DInner)
 	xProj   nn.Linear        // W_x: (R + 2N, DInner), no bias; rows [δ low-rank R | B N | C N]
-	dtProj  nn.Linear        // W_Δ: (DInner, R); its bias is the scan's DeltaBias
-	aLog    []float32        // A_log: (DInner, N), the parameter; scan.A is derived from it
-	scan    nn.SelectiveScan // A = −exp(A_log) (DInner, N), D (DInner), δ_bias (DInner)
+	dtProj  nn.Linear        // W_Δ: (DInner, R), no bias; its bias is the scan's DeltaBias
+	aLog    []float32        // A_log: (DInner, N), the parameter, float32 in every mode; scan.A is derived from it
+	scan    nn.SelectiveScan // A = −exp(A_log) (DInner, N), D (DInner), δ_bias (DInner): float32 in every mode
 	outProj nn.Linear        // W_out: (DModel, DInner), bias only with use_bias
 	dtRank  int              // R
+
+	cast nn.Autocast // the autocast format (Model.SetPrecision); the Linears carry it too
+	// convHalf is conv with its weight and bias rounded to cast (torch
+	// autocast casts conv1d's weight and bias), re-rounded from the master
+	// values by every autocast call; unused when cast is off.
+	convHalf nn.CausalConv1d
+	// args holds forward's scan operands, so that handing them to the scan's
+	// workers by pointer does not move them to the heap on every call.
+	args nn.ScanArgs
 }
 
 // forward runs the mixer on x and writes out; out may alias x.
@@ -28,30 +37,47 @@ type mixer struct {
 //
 // With states, the sequence continues from them and they advance; this is
 // mamba_ssm's prefill state capture for a fresh state and its step() for
-// seq = 1, generalised to chunks of any length.
+// seq = 1, generalised to chunks of any length. Under autocast every op
+// marked "half" rounds its output once (torch CPU autocast with the clean
+// arithmetic of shared/fixtures; see autocast.go).
 func (mx *mixer) forward(out, x []float32, a *activations, batch, seq int, convState, ssmState []float32) {
 	rows := batch * seq
-	di, n, r := mx.scan.DInner, mx.scan.DState, mx.dtRank
-	wx := r + 2*n
-	xz, u, xdbl, delta, y := a.xz[:rows*2*di], a.u[:rows*di], a.xdbl[:rows*wx], a.delta[:rows*di], a.y[:rows*di]
-	// [x | z] = h·W_inᵀ (+ b): xz (rows, 2·DInner), x = xz[:, :DInner], z = xz[:, DInner:]
+	di, r := mx.scan.DInner, mx.dtRank
+	xz, u, convPre := a.xz[:rows*2*di], a.u[:rows*di], a.convPre[:rows*di]
+	// [x | z] = h·W_inᵀ (+ b): xz (rows, 2·DInner), x = xz[:, :DInner], z = xz[:, DInner:]; half
 	mx.inProj.Forward(xz, x, rows)
 	// u = SiLU(conv1d(x) + b_conv), causal over time: u (rows, DInner); the
 	// conv output lands in a.convPre, which is u itself (SiLU in place) except
-	// in training, where SiLU's backward reads it
-	mx.conv.Forward(a.convPre[:rows*di], di, xz, 2*di, batch, seq, convState)
-	nn.SiLU(u, a.convPre[:rows*di])
-	// [δ_low | B | C] = u·W_xᵀ: xdbl (rows, R+2N)
-	mx.xProj.Forward(xdbl, u, rows)
-	// δ = δ_low·W_Δᵀ (no bias; the scan adds it before softplus): delta (rows, DInner).
-	// δ_low is a column block of xdbl (row stride R+2N), hence Sgemm rather than Linear.
-	kernel.Sgemm(false, true, rows, di, r, 1, xdbl, wx, mx.dtProj.Weight, r, 0, delta, di)
+	// in training, where SiLU's backward reads it. Both ops are half.
+	mx.convFor().Forward(convPre, di, xz, 2*di, batch, seq, convState)
+	mx.cast.Round(convPre)
+	nn.SiLU(u, convPre)
+	mx.cast.Round(u)
+	// [δ_low | B | C] = u·W_xᵀ: xdbl (rows, R+2N); half
+	mx.xProj.Forward(a.xdbl[:rows*(r+2*mx.scan.DState)], u, rows)
+	// δ = δ_low·W_Δᵀ (no bias; the scan adds it before softplus): delta (rows, DInner); half.
+	// δ_low is a column block of xdbl, packed first so that dt_proj is a plain Linear (and takes a LoRA).
+	mx.packDtLow(a, rows)
+	mx.dtProj.Forward(a.delta[:rows*di], a.dtLow[:rows*r], rows)
 	// y = selective_scan(u, Δ = softplus(δ + δ_bias), A, B, C, D) · SiLU(z): y (rows, DInner)
-	args := mx.scanArgs(a, batch, seq)
+	args := &mx.args
+	*args = mx.scanArgs(a, batch, seq)
 	args.State = ssmState
-	mx.scan.Forward(&args)
-	// out = y·W_outᵀ (+ b): (rows, DModel)
-	mx.outProj.Forward(out, y, rows)
+	if mx.cast == nn.AutocastOff {
+		mx.scan.Forward(args)
+	} else {
+		mx.scanAutocast(args, a)
+	}
+	// out = y·W_outᵀ (+ b): (rows, DModel); half
+	mx.outProj.Forward(out, a.y[:rows*di], rows)
+}
+
+// packDtLow copies δ_low = xdbl[:, :R] into a.dtLow (rows, R).
+func (mx *mixer) packDtLow(a *activations, rows int) {
+	r, wx := mx.dtRank, mx.dtRank+2*mx.scan.DState
+	for i := 0; i < rows; i++ {
+		copy(a.dtLow[i*r:(i+1)*r], a.xdbl[i*wx:i*wx+r])
+	}
 }
 
 // scanArgs returns the selective scan's operands in a for (batch, seq),

@@ -20,9 +20,11 @@ type Model struct {
 	normF  nn.RMSNorm // norm_f: γ (DModel)
 	lmHead nn.Linear  // logits = h·Wᵀ, W: (vocab, DModel); W is E when tied
 
-	mu    sync.Mutex
-	acts  activations
-	train *trainBuffers // LossAndGrad's activations and gradient scratch (train.go)
+	cast   nn.Autocast // the autocast format (SetPrecision); each Linear and the embedding carry it too
+	mu     sync.Mutex
+	acts   activations
+	train  *trainBuffers // LossAndGrad's activations and gradient scratch (train.go)
+	frozen *gradTensors  // a frozen-base LossAndGrad's gradient targets (frozenGrads)
 	// aStale says an optimiser may have changed A_log in place since A was
 	// derived: set by every LossAndGrad call, cleared by the next Forward,
 	// which recomputes A first.

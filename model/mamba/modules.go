@@ -12,10 +12,10 @@ import (
 // as PEFT matches adapter targets against them. The handles point into the
 // live model: attaching a LoRA to one changes the next Forward.
 //
-// dt_proj is listed but takes no adapter: the mixer applies it to a column
-// block of x_proj's output by a raw GEMM, not through nn.Linear.Forward.
-// A tied embedding and LM head share one table; the handles of both carry
-// an Untie that gives the LM head its own copy before a merge.
+// Every Linear takes an adapter, dt_proj included: the mixer packs its input
+// δ_low out of x_proj's output and applies it through nn.Linear. A tied
+// embedding and LM head share one table; the handles of both carry an Untie
+// that gives the LM head its own copy before a merge.
 func (m *Model) Modules() map[string]nn.Module {
 	c := m.cfg
 	mods := map[string]nn.Module{
@@ -31,9 +31,7 @@ func (m *Model) Modules() map[string]nn.Module {
 		mods[p+"mixer.in_proj"] = linear(&b.mixer.inProj)
 		mods[p+"mixer.conv1d"] = nn.Module{Kind: nn.KindConv1d, In: c.DInner, Out: c.DInner}
 		mods[p+"mixer.x_proj"] = linear(&b.mixer.xProj)
-		dt := linear(&b.mixer.dtProj)
-		dt.Unsupported = "the mixer applies dt_proj to a column block of x_proj's output without nn.Linear.Forward"
-		mods[p+"mixer.dt_proj"] = dt
+		mods[p+"mixer.dt_proj"] = linear(&b.mixer.dtProj)
 		mods[p+"mixer.out_proj"] = linear(&b.mixer.outProj)
 	}
 	return mods

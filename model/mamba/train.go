@@ -22,11 +22,13 @@ func (m *Model) NewGrads() []model.Param {
 }
 
 // LossAndGrad runs tokens (batch, seq) forward from a zero state and backward
-// in float32 and returns the mean next-token cross-entropy over the
-// batch·(seq−1) predictions (HF's loss with labels = input_ids). The gradient
-// of that loss with respect to every parameter is added to grads (see
-// NewGrads). It is LossAndGradTargets with the tokens shifted by one as
-// targets, the last position of each sequence ignored, and seed 1.
+// (in float32, or under the autocast format of SetPrecision) and returns the
+// mean next-token cross-entropy over the batch·(seq−1) predictions (HF's loss
+// with labels = input_ids). The gradient of that loss with respect to every
+// parameter is added to grads (see NewGrads); grads == nil means a frozen
+// base, as for LossAndGradTargets. It is LossAndGradTargets with the tokens
+// shifted by one as targets, the last position of each sequence ignored, and
+// seed 1.
 func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param) (float64, error) {
 	if seq < 2 {
 		return 0, fmt.Errorf("mamba: LossAndGrad needs seq ≥ 2 to have a next token, got %d", seq)
@@ -40,11 +42,11 @@ func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param)
 }
 
 // LossAndGradTargets runs tokens (batch, seq) forward from a zero state and
-// backward in float32 and returns the mean cross-entropy between the logits
-// at each position and the target at that position, targets (batch, seq)
-// being already shifted (dataset.Batch's contract), over the N targets that
-// are not nn.IgnoreIndex (−100): PyTorch's F.cross_entropy(logits, targets,
-// ignore_index=-100). It adds seed·∂loss/∂p to grads (see NewGrads):
+// backward (in float32, or under the autocast format of SetPrecision) and
+// returns the mean cross-entropy between the logits at each position and the
+// target at that position, targets (batch, seq) being already shifted
+// (dataset.Batch's contract), over the N targets that are not nn.IgnoreIndex
+// (−100): PyTorch's F.cross_entropy(logits, targets, ignore_index=-100). It adds seed·∂loss/∂p to grads (see NewGrads):
 //
 //	dlogits_r = (seed/N)·(softmax(logits_r) − onehot(targets_r))     zero where ignored
 //
@@ -55,6 +57,14 @@ func (m *Model) LossAndGrad(tokens []int32, batch, seq int, grads []model.Param)
 // the vocabulary, a length that is not batch·seq, a gradient list that is
 // not NewGrads', and a batch whose targets are all ignored; grads are
 // untouched on error.
+//
+// grads == nil means the base model is frozen: no gradient of the model's
+// own parameters is computed (the weight-gradient products of every Linear,
+// the embedding and LM-head tables, the biases and A_log's are skipped; the
+// per-channel ones the kernels write anyway go to scratch and are dropped),
+// but the activation gradients still run all the way down, so LoRA adapters
+// attached through Modules with Train set accumulate their GradA and GradB
+// (seed·∂loss/∂A and seed·∂loss/∂B), as they do when grads is not nil.
 func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed float32, grads []model.Param) (float64, error) {
 	if _, err := m.checkInput(tokens, batch, seq, nil); err != nil {
 		return 0, err
@@ -66,12 +76,17 @@ func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed
 	if err != nil {
 		return 0, fmt.Errorf("mamba: %w", err)
 	}
-	g, err := m.gradTensors(grads)
-	if err != nil {
-		return 0, err
+	var g *gradTensors
+	if grads != nil {
+		if g, err = m.gradTensors(grads); err != nil {
+			return 0, err
+		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if g == nil {
+		g = m.frozenGrads()
+	}
 	m.Refresh()
 	m.aStale = true // the caller's optimiser updates A_log next
 	tb := m.trainForward(tokens, batch, seq)
@@ -101,6 +116,31 @@ type gradTensors struct {
 	lmHead    []float32 // (PaddedVocab, DModel); embedding itself when tied
 	normF     []float32 // (DModel)
 	blocks    []blockGrads
+}
+
+// frozenGrads returns the gradTensors of a frozen-base call: nil for every
+// weight matrix, bias, table and A_log, so their gradients are skipped, and
+// zeroed scratch, shared by all layers and discarded, for the per-channel
+// gradients that nn's backward kernels always write (norm weights, conv
+// weight and bias, D, δ_bias). The scratch is allocated on first use.
+func (m *Model) frozenGrads() *gradTensors {
+	if m.frozen == nil {
+		c := m.cfg
+		f := func(n int) []float32 { return make([]float32, n) }
+		b := blockGrads{norm: f(c.DModel), conv: f(c.DInner * c.DConv), d: f(c.DInner), dtProjBias: f(c.DInner)}
+		if c.ConvBias {
+			b.convBias = f(c.DInner)
+		}
+		m.frozen = &gradTensors{normF: f(c.DModel), blocks: make([]blockGrads, len(m.layers))}
+		for i := range m.frozen.blocks {
+			m.frozen.blocks[i] = b
+		}
+	}
+	b := m.frozen.blocks[0]
+	for _, s := range [][]float32{m.frozen.normF, b.norm, b.conv, b.convBias, b.d, b.dtProjBias} {
+		clear(s)
+	}
+	return m.frozen
 }
 
 // gradTensors checks grads against NewGrads' list and points a gradTensors
@@ -138,10 +178,13 @@ func (m *Model) gradTensors(grads []model.Param) (*gradTensors, error) {
 }
 
 // trainBuffers are LossAndGrad's activations, one set per layer, and its
-// gradient scratch, for one (batch, seq) shape; a call of another shape
-// replaces them.
+// gradient scratch, for one (batch, seq) shape and autocast format; a call of
+// another shape or format replaces them. Under autocast the gradients of half
+// tensors hold half values: dy, du, duX, ddelta, dxdbl, ddtLow and dxz
+// (dy is overwritten by the float32 gradient of the ungated scan output).
 type trainBuffers struct {
 	batch, seq      int
+	cast            nn.Autocast   // the format they were made for: autocast keeps yPre per layer
 	layers          []activations // layer i's: resid is its input, hidden its norm output
 	resid           []float32     // the last block's output: (batch, seq, DModel)
 	normed          []float32     // norm_f output: (batch, seq, DModel)
@@ -154,6 +197,7 @@ type trainBuffers struct {
 	du, duX         []float32     // ∂loss/∂u from the scan (then the total, then ∂/∂conv), from x_proj: (batch, seq, DInner)
 	ddelta          []float32     // ∂loss/∂δ before bias and softplus: (batch, seq, DInner)
 	dxdbl           []float32     // ∂loss/∂[δ_low | B | C]: (batch, seq, R+2N)
+	ddtLow          []float32     // ∂loss/∂δ_low, packed: (batch, seq, R)
 	dxz             []float32     // ∂loss/∂[x | z]: (batch, seq, 2·DInner)
 	dA              []float32     // ∂loss/∂A of one layer: (DInner, N)
 }
@@ -161,22 +205,22 @@ type trainBuffers struct {
 // trainBuffers returns the buffers for (batch, seq), reusing the last ones
 // when the shape is the same.
 func (m *Model) trainBuffers(batch, seq int) *trainBuffers {
-	if tb := m.train; tb != nil && tb.batch == batch && tb.seq == seq {
+	if tb := m.train; tb != nil && tb.batch == batch && tb.seq == seq && tb.cast == m.cast {
 		return tb
 	}
 	c := m.cfg
 	rows, d, di := batch*seq, c.DModel, c.DInner
 	f := func(n int) []float32 { return make([]float32, n) }
 	tb := &trainBuffers{
-		batch: batch, seq: seq, layers: make([]activations, c.NLayer),
+		batch: batch, seq: seq, cast: m.cast, layers: make([]activations, c.NLayer),
 		resid: f(rows * d), normed: f(rows * d), rstd: f(rows), mixOut: f(rows * d),
 		logits: f(rows * m.vocab), dlogits: f(rows * m.vocab),
 		dres: f(rows * d), dnormed: f(rows * d), dnorm: f(rows * d),
 		dy: f(rows * di), du: f(rows * di), duX: f(rows * di), ddelta: f(rows * di),
-		dxdbl: f(rows * (c.DtRank + 2*c.DState)), dxz: f(rows * 2 * di), dA: f(di * c.DState),
+		dxdbl: f(rows * (c.DtRank + 2*c.DState)), ddtLow: f(rows * c.DtRank), dxz: f(rows * 2 * di), dA: f(di * c.DState),
 	}
 	for i := range tb.layers {
-		tb.layers[i] = newActivations(c, rows, true)
+		tb.layers[i] = newActivations(c, rows, true, m.cast != nn.AutocastOff)
 	}
 	m.train = tb
 	return tb
