@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -121,4 +122,62 @@ func (c Config) Targets() string {
 		return "regex " + c.TargetRegex
 	}
 	return strings.Join(c.TargetModules, ", ")
+}
+
+// Settings are the LoRA settings of a new adapter as a user gives them
+// (the CLI's --targets, --lora-r, --lora-alpha, --lora-dropout, --use-rslora).
+type Settings struct {
+	// Targets are module-name suffixes (x_proj, in_proj), or exactly one
+	// preset name (lora-subset, lora-all; see Preset).
+	Targets []string
+	R       int     // rank r > 0
+	Alpha   float64 // lora_alpha > 0
+	Dropout float64 // lora_dropout in [0, 1)
+	RSLoRA  bool    // scale by α/√r instead of α/r
+}
+
+// NewConfig returns the LoraConfig of a new adapter with settings s on a
+// base model of architecture arch (config.json model_type), recording
+// baseModel (the checkpoint folder or hub id) as base_model_name_or_path.
+// A preset name in Targets is resolved for arch. Each bad setting is an
+// error naming it.
+func NewConfig(s Settings, arch, baseModel string) (Config, error) {
+	if err := s.Check(); err != nil {
+		return Config{}, err
+	}
+	targets := slices.Clone(s.Targets)
+	if isPreset(targets[0]) {
+		var err error
+		if targets, err = Preset(arch, targets[0]); err != nil {
+			return Config{}, err
+		}
+	}
+	return Config{PeftType: "LORA", BaseModel: baseModel, R: s.R, Alpha: s.Alpha, Dropout: s.Dropout,
+		TargetModules: targets, UseRSLoRA: s.RSLoRA, Bias: "none"}, nil
+}
+
+// Check validates the settings that do not depend on the model: r > 0,
+// a finite α > 0, 0 <= dropout < 1, and targets that are module names or
+// one preset name. Whether the targets match the model is MatchTargets'
+// question.
+func (s Settings) Check() error {
+	switch {
+	case s.R <= 0:
+		return fmt.Errorf("LoRA rank r = %d: want r > 0", s.R)
+	case !(s.Alpha > 0) || math.IsInf(s.Alpha, 0):
+		return fmt.Errorf("lora_alpha = %g: want a finite alpha > 0", s.Alpha)
+	case !(s.Dropout >= 0 && s.Dropout < 1):
+		return fmt.Errorf("lora_dropout = %g: want 0 <= p < 1", s.Dropout)
+	case len(s.Targets) == 0:
+		return fmt.Errorf("no LoRA target modules: name modules (x_proj, in_proj) or a preset (lora-subset, lora-all)")
+	}
+	for _, t := range s.Targets {
+		if strings.TrimSpace(t) == "" {
+			return fmt.Errorf("target modules %q: empty module name", s.Targets)
+		}
+		if isPreset(t) && len(s.Targets) > 1 {
+			return fmt.Errorf("target modules %q: the preset %s cannot be combined with other targets", s.Targets, t)
+		}
+	}
+	return nil
 }

@@ -17,8 +17,8 @@
 // …). Targets match them as PEFT's check_target_module_exists does: a list
 // entry matches a path equal to it or ending in "." + entry, a regex must
 // match the whole path. Targets that reach a norm, a conv1d or a Linear the
-// model applies without nn.Linear (Mamba's dt_proj, Mamba-2's lm_head) are
-// errors rather than silently skipped.
+// model marks Unsupported (nn.Module) are errors rather than silently
+// skipped, as is a rank above a matched module's min(in, out).
 //
 // Load attaches an adapter PEFT saved, New a freshly initialised one (PEFT's
 // init: the adapted model starts equal to the base), Save writes one back,
@@ -27,6 +27,15 @@
 // LM head first, so the merged model computes what the adapted one did; PEFT
 // v0.11 writes the merged table into the shared parameter instead, which
 // also changes the LM head.
+//
+// Training: NewConfig builds the LoraConfig of a new adapter from a user's
+// settings (targets or a preset name, r, α, dropout, rsLoRA); Train puts an
+// adapter in training mode (zeroed float32 GradA/GradB on every layer,
+// lora_dropout on the Linear inputs), Grads lists those gradients paired one
+// to one with Params, and Eval turns training off. An Adapter is also the
+// train.Weights of a LoRA run (SaveWeights writes an adapter folder,
+// LoadWeights restores A and B from one), so every checkpoint of such a run
+// is an adapter folder PEFT reads.
 //
 // Preset names the paper's target sets (lora-subset, lora-all) per
 // architecture; for Mamba-2, which has no x_proj, lora-subset is in_proj.

@@ -19,3 +19,14 @@ func ExamplePreset() {
 	// mamba2 [in_proj]
 	// gpt_neox [query_key_value]
 }
+
+func ExampleNewConfig() {
+	s := peft.Settings{Targets: []string{"lora-all"}, R: 8, Alpha: 16, Dropout: 0.05}
+	c, err := peft.NewConfig(s, "mamba", "state-spaces/mamba-130m-hf")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(c.Targets(), c.Scale())
+	// Output:
+	// x_proj, in_proj, out_proj, embeddings 2
+}

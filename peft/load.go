@@ -16,8 +16,10 @@ import (
 // every matched module must have its A and B in the file with the shapes
 // the base model implies (A (r, in), B (out, r); for an embedding A (r,
 // vocab), B (dim, r)), and every tensor in the file must belong to a matched
-// module. Errors name the file and tensor or module; on error nothing is
-// attached.
+// module, which refuses an adapter made for another base model: another
+// architecture (auto_mapping.base_model_class), other widths (shapes) or
+// other depths (missing or extra tensors). Errors name the file and tensor
+// or module, and base_model_name_or_path; on error nothing is attached.
 func Load(dir string, m Adaptable) (*Adapter, error) {
 	c, err := ReadConfig(dir)
 	if err != nil {
@@ -42,7 +44,7 @@ func Load(dir string, m Adaptable) (*Adapter, error) {
 	for _, name := range match.Modules {
 		l, err := loadLayer(f, c, name, mods[name], read)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: %w%s", path, err, madeFor(c))
 		}
 		a.Layers = append(a.Layers, l)
 	}
@@ -50,7 +52,7 @@ func Load(dir string, m Adaptable) (*Adapter, error) {
 	slices.Sort(names)
 	for _, n := range names {
 		if !read[n] {
-			return nil, fmt.Errorf("%s: tensor %s belongs to no module the targets %s match", path, n, c.Targets())
+			return nil, fmt.Errorf("%s: tensor %s belongs to no module the targets %s match%s", path, n, c.Targets(), madeFor(c))
 		}
 	}
 	if err := a.attach(); err != nil {
@@ -94,4 +96,13 @@ func loadTensor(f *safetensors.File, name string, shape []int) ([]float32, error
 		return nil, err
 	}
 	return data, nil
+}
+
+// madeFor names the base model an adapter was made for, for an error that
+// suggests the adapter is being loaded onto another one.
+func madeFor(c Config) string {
+	if c.BaseModel == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (the adapter was made for base model %s)", c.BaseModel)
 }

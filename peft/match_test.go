@@ -4,14 +4,19 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/steady-ml/steady/nn"
 )
 
 // TestMatchTargets checks PEFT's matching rules (suffix after ".", or a
 // regex on the whole path) on the Mamba-1 fixture model and the errors for
-// modules that cannot take a LoRA.
+// modules that cannot take a LoRA (a conv1d, a norm, too small a module,
+// and a Linear a model marks Unsupported, which none of the fixture models
+// has any more, so one is added).
 func TestMatchTargets(t *testing.T) {
 	m := loadBase(t, "mamba1", "hf")
 	mods := m.Modules()
+	mods["backbone.raw_head"] = nn.Module{Kind: nn.KindLinear, In: 8, Out: 8, Unsupported: "applied without nn.Linear.Forward"}
 	cases := []struct {
 		name      string
 		targets   []string
@@ -31,7 +36,8 @@ func TestMatchTargets(t *testing.T) {
 		{"embedding", []string{"embeddings"}, "", 4, []string{"backbone.embeddings"}, nil, ""},
 		{"conv1d", []string{"conv1d"}, "", 4, nil, nil, "a Conv1d"},
 		{"norm", []string{"norm_f"}, "", 4, nil, nil, "a Norm"},
-		{"dt_proj", []string{"dt_proj"}, "", 1, nil, nil, "cannot take a LoRA"},
+		{"dt_proj", []string{"dt_proj"}, "", 1, []string{"backbone.layers.0.mixer.dt_proj", "backbone.layers.1.mixer.dt_proj"}, nil, ""},
+		{"unsupported_linear", []string{"raw_head"}, "", 1, nil, nil, "cannot take a LoRA: applied without nn.Linear.Forward"},
 		{"rank_above_min_dim", []string{"x_proj"}, "", 37, nil, nil, "exceeds min(in, out) = 36"},
 		{"bad_regex", nil, `(`, 4, nil, nil, "target_modules regex"},
 	}

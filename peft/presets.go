@@ -46,3 +46,13 @@ func Preset(arch, name string) ([]string, error) {
 	}
 	return slices.Clone(targets), nil
 }
+
+// isPreset reports whether a target names a preset of some architecture.
+func isPreset(target string) bool {
+	for _, byName := range presets {
+		if _, ok := byName[target]; ok {
+			return true
+		}
+	}
+	return false
+}
