@@ -25,7 +25,25 @@
 //
 // # Precision and PEFT
 //
-// Only fp32 full-parameter training exists for now: Options.Precision must
-// be "fp32" and Options.PEFT "none" (or empty), and other values are refused
-// by name rather than silently trained in fp32.
+// Options.Precision is a train.Precision: fp32, bf16 and fp16 (autocast
+// with float32 master weights; fp16 with dynamic loss scaling), bf16-pure
+// and fp16-pure (weights, gradients and AdamW state stored in half).
+// ApplyPrecision sets the model up (SetPrecision(p.Autocast()), and in the
+// pure modes rounds every weight to half); the trainer gets the same
+// Precision and handles loss scaling, skipped steps and the pure-half
+// rounding of what it trains. The CLI's forward, eval and generate call
+// ApplyPrecision too.
+//
+// Options.PEFT "lora" (Finetune only) attaches a new peft adapter built
+// from Options.LoRA (targets or a preset, r, alpha, dropout, rsLoRA),
+// initialised and dropout-seeded by Train.Seed, and trains only its A and B
+// (NewAdapterModel): the model's LossAndGradTargets gets nil gradients, so
+// the base weights are frozen and no base gradient is computed. A and B are
+// decayed by WeightDecay, as HF Trainer decays every trainable matrix.
+// Each checkpoint is then a PEFT adapter folder (the Adapter is the
+// train.Weights), and a resume restores the adapter from it. The
+// fingerprint a resume must match holds the precision and the LoRA
+// settings. With lora_dropout > 0 a resumed run draws other dropout masks
+// than an uninterrupted one (nn.LoRA numbers its masks by the forwards it
+// has run), so it is equivalent in distribution, not bit for bit.
 package runner

@@ -19,6 +19,9 @@ type FinetuneOptions struct {
 	Options
 	// Model is the checkpoint folder to start from.
 	Model string
+	// ModelName is how the user named Model (a hub id, or the folder),
+	// recorded as a LoRA adapter's base_model_name_or_path (default Model).
+	ModelName string
 	// ResponseOnly takes the loss on the responses only, masking the prompts
 	// (TRL's completion-only training; the CLI's default).
 	ResponseOnly bool
@@ -29,8 +32,11 @@ type FinetuneOptions struct {
 // Finetune loads the checkpoint folder Model, encodes the instruction pairs
 // of TrainFiles (Alpaca JSON or JSONL, prompt/response JSONL) with the
 // folder's tokenizer.json (the embedded GPT-NeoX tokenizer when it has none),
-// and trains every parameter on them. Examples left with no target (a prompt
-// that fills MaxSeqLen) are dropped.
+// and trains on them in Precision: every parameter (PEFT none; checkpoints
+// are model folders), or a new LoRA adapter on the frozen model (PEFT lora;
+// checkpoints are PEFT adapter folders, which peft.Load and `steady
+// generate --adapter` read). Examples left with no target (a prompt that
+// fills MaxSeqLen) are dropped.
 func Finetune(ctx context.Context, o FinetuneOptions) (Result, error) {
 	if err := o.Options.Check(); err != nil {
 		return Result{}, fmt.Errorf("finetune: %w", err)
@@ -38,7 +44,7 @@ func Finetune(ctx context.Context, o FinetuneOptions) (Result, error) {
 	if o.MaxSeqLen == 0 {
 		o.MaxSeqLen = DefaultFinetuneSeqLen
 	}
-	lm, err := loadTrainable(o.Model)
+	lm, arch, err := loadTrainable(o.Model)
 	if err != nil {
 		return Result{}, fmt.Errorf("finetune: %w", err)
 	}
@@ -69,8 +75,12 @@ func Finetune(ctx context.Context, o FinetuneOptions) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("finetune: the tokenizer of %s has no %s to pad with", o.Model, dataset.EOSToken)
 	}
+	t, err := newTrainee(lm, arch, or(o.ModelName, o.Model), tokJSON, o.Options)
+	if err != nil {
+		return Result{}, fmt.Errorf("finetune: %w", err)
+	}
 	lo := dataset.LoaderOptions{BatchSize: or(o.Train.BatchSize, defaultBatchSize), Shuffle: true, Seed: o.Train.Seed, Pad: eos}
-	res, err := run(ctx, lm, tokJSON, examples, lo, o.Options, map[string]string{
+	res, err := run(ctx, t, examples, lo, o.Options, map[string]string{
 		"model": o.Model, "response_only": strconv.FormatBool(o.ResponseOnly), "overflow": o.Overflow.String(),
 	})
 	if err != nil {
@@ -80,22 +90,22 @@ func Finetune(ctx context.Context, o FinetuneOptions) (Result, error) {
 }
 
 // loadTrainable builds the model of a checkpoint folder, if its
-// architecture can be trained.
-func loadTrainable(dir string) (Trainable, error) {
+// architecture can be trained, and returns its architecture.
+func loadTrainable(dir string) (Trainable, checkpoint.Arch, error) {
 	ck, err := checkpoint.Open(dir)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer ck.Close()
 	lm, err := ck.Model()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	t, err := asTrainable(ck.Arch, lm)
 	if err != nil {
-		return nil, fmt.Errorf("%s is a %s checkpoint: %w", dir, ck.Arch, err)
+		return nil, "", fmt.Errorf("%s is a %s checkpoint: %w", dir, ck.Arch, err)
 	}
-	return t, nil
+	return t, ck.Arch, nil
 }
 
 // modelTokenizer reads dir/tokenizer.json, or returns the embedded GPT-NeoX

@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 
 	"github.com/steady-ml/steady/dataset"
+	"github.com/steady-ml/steady/peft"
 	"github.com/steady-ml/steady/train"
 )
 
@@ -19,14 +18,30 @@ type Options struct {
 	// DefaultPretrainSeqLen) or the most tokens of an instruction example
 	// (Finetune; default DefaultFinetuneSeqLen): HF's max_seq_length.
 	MaxSeqLen int
-	// Precision must be "fp32" ("" means fp32); PEFT must be "none" ("" means none).
-	Precision, PEFT string
+	// Precision is the numeric precision of the run (the zero value is
+	// fp32); see train.Precision for what each mode rounds. The model is set
+	// up with ApplyPrecision and the trainer gets it as Train.Precision.
+	Precision train.Precision
+	// PEFT is the fine-tuning method: "none" ("" means none) trains every
+	// parameter; "lora" (Finetune only) freezes the model and trains a new
+	// LoRA adapter configured by LoRA.
+	PEFT string
+	// LoRA are the adapter's settings when PEFT is "lora": targets (module
+	// names or one preset name), r, alpha, dropout and rsLoRA.
+	LoRA peft.Settings
 	// Train configures the trainer. BatchSize defaults to 8 (HF's
-	// per_device_train_batch_size); Seed also seeds the initialisation and
-	// the data order. Weights is set here; Fingerprint is extended with the
-	// model and data settings.
+	// per_device_train_batch_size); Seed also seeds the initialisation, the
+	// adapter, its dropout masks and the data order. Weights and Precision
+	// are set here; Fingerprint is extended with the model, data, precision
+	// and PEFT settings.
 	Train train.Options
 }
+
+// PEFT methods of Options.PEFT.
+const (
+	PEFTNone = "none"
+	PEFTLoRA = "lora"
+)
 
 // Default sequence lengths of Options.MaxSeqLen.
 const (
@@ -41,22 +56,36 @@ const defaultBatchSize = 8
 type Result struct {
 	// State is the final trainer state (trainer_state.json).
 	State *train.TrainerState
-	// Checkpoint is the last checkpoint folder, a model folder too.
+	// Checkpoint is the last checkpoint folder: a model folder, or with
+	// LoRA a PEFT adapter folder (adapter_config.json,
+	// adapter_model.safetensors).
 	Checkpoint string
 	// Examples is the number of training sequences; Params the number of
-	// trained parameters.
+	// trained parameters (the adapter's alone with LoRA).
 	Examples, Params int
+	// Model is the trained model, with the adapter attached in a LoRA run.
+	Model Trainable
+	// Adapter is the trained adapter of a LoRA run, still in training mode
+	// (call Eval before inference); nil otherwise. Adapter.Match lists the
+	// adapted modules and the targets that matched none.
+	Adapter *peft.Adapter
 }
 
-// Check refuses the precisions and PEFT methods that do not exist yet, and
+// Check refuses unknown precisions and PEFT methods, bad LoRA settings and
 // a run without training files. Pretrain and Finetune call it first; a CLI
 // calls it before loading anything.
 func (o Options) Check() error {
-	if p := o.Precision; p != "" && p != "fp32" {
-		return fmt.Errorf("precision %q is not available yet: only fp32 (mixed precision and pure half precision come later)", p)
+	if _, err := train.ParsePrecision(o.Precision.String()); err != nil {
+		return err
 	}
-	if p := o.PEFT; p != "" && p != "none" {
-		return fmt.Errorf("peft %q is not available yet: only none (full-parameter training)", p)
+	switch o.PEFT {
+	case "", PEFTNone:
+	case PEFTLoRA:
+		if err := o.LoRA.Check(); err != nil {
+			return fmt.Errorf("peft lora: %w", err)
+		}
+	default:
+		return fmt.Errorf("peft %q: want none (full-parameter training) or lora", o.PEFT)
 	}
 	if len(o.TrainFiles) == 0 {
 		return fmt.Errorf("no training files")
@@ -64,51 +93,36 @@ func (o Options) Check() error {
 	return nil
 }
 
-// run trains lm on examples with the trainer, saving checkpoints in Hugging
-// Face layout with tokJSON as their tokenizer.json.
-func run(ctx context.Context, lm Trainable, tokJSON []byte, examples []dataset.Example, lo dataset.LoaderOptions, o Options, fingerprint map[string]string) (Result, error) {
-	var res Result
-	if err := checkVocab(examples, lm.VocabSize()); err != nil {
-		return res, err
-	}
-	m, err := NewModel(lm)
-	if err != nil {
+// lora reports whether the run trains a LoRA adapter.
+func (o Options) lora() bool { return o.PEFT == PEFTLoRA }
+
+// run trains t on examples with the trainer, saving checkpoints as t's
+// weights save them (Hugging Face model folders with tokJSON as their
+// tokenizer.json, or PEFT adapter folders).
+func run(ctx context.Context, t trainee, examples []dataset.Example, lo dataset.LoaderOptions, o Options, fingerprint map[string]string) (Result, error) {
+	res := Result{Model: t.lm, Adapter: t.adapter}
+	if err := checkVocab(examples, t.lm.VocabSize()); err != nil {
 		return res, err
 	}
 	loader, err := dataset.NewLoader(examples, lo)
 	if err != nil {
 		return res, err
 	}
-	cfg, err := lm.HFConfig()
-	if err != nil {
+	to := o.Train
+	to.BatchSize, to.Weights, to.Precision = lo.BatchSize, t.weights, o.Precision
+	if to.Fingerprint, err = t.fingerprint(o, fingerprint); err != nil {
 		return res, err
 	}
-	to := o.Train
-	to.BatchSize = lo.BatchSize
-	to.Weights = Weights{Model: lm, TokenizerJSON: tokJSON}
-	to.Fingerprint = map[string]string{
-		"model_config":   string(cfg),
-		"precision":      "fp32",
-		"peft":           "none",
-		"train_files":    strings.Join(o.TrainFiles, "\n"),
-		"max_seq_length": strconv.Itoa(o.MaxSeqLen),
-	}
-	for k, v := range o.Train.Fingerprint {
-		to.Fingerprint[k] = v
-	}
-	for k, v := range fingerprint {
-		to.Fingerprint[k] = v
-	}
-	tr, err := train.New[dataset.Batch](m, NewData(loader), to)
+	tr, err := train.New[dataset.Batch](t.model, NewData(loader), to)
 	if err != nil {
 		return res, err
 	}
 	res.Examples = len(examples)
-	for _, p := range m.Params() {
+	for _, p := range t.model.Params() {
 		res.Params += len(p.Data)
 	}
-	logger(o).Info("runner: training", "params", res.Params, "examples", res.Examples,
-		"batches_per_epoch", loader.Steps(), "output_dir", to.OutputDir)
+	logger(o).Info("runner: training", "params", res.Params, "examples", res.Examples, "precision", o.Precision.String(),
+		"peft", or(o.PEFT, PEFTNone), "batches_per_epoch", loader.Steps(), "output_dir", to.OutputDir)
 	res.State, err = tr.Run(ctx)
 	if err != nil {
 		return res, err

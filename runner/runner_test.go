@@ -16,6 +16,7 @@ import (
 	"github.com/steady-ml/steady/internal/fixture"
 	"github.com/steady-ml/steady/internal/progress"
 	"github.com/steady-ml/steady/model/neox"
+	"github.com/steady-ml/steady/peft"
 	"github.com/steady-ml/steady/tokenizer"
 	"github.com/steady-ml/steady/train"
 )
@@ -237,14 +238,23 @@ func firstRecords(t *testing.T, path string, n int) string {
 	return out
 }
 
-func TestRunsRefuseWhatIsNotAvailable(t *testing.T) {
+// TestRunsRefuseBadSettings checks that bad precision, PEFT and LoRA
+// settings, and LoRA on pretraining, fail by name before any data is read.
+func TestRunsRefuseBadSettings(t *testing.T) {
 	stories := filepath.Join(t.TempDir(), "s.txt")
+	lora := func(o *PretrainOptions) {
+		o.PEFT, o.LoRA = PEFTLoRA, peft.Settings{Targets: []string{"lora-all"}, R: 8, Alpha: 16}
+	}
 	for _, c := range []struct {
 		name, want string
 		edit       func(*PretrainOptions)
 	}{
-		{"precision_bf16", `precision "bf16" is not available yet`, func(o *PretrainOptions) { o.Precision = "bf16" }},
-		{"peft_lora", `peft "lora" is not available yet`, func(o *PretrainOptions) { o.PEFT = "lora" }},
+		{"precision_unknown", "unknown precision", func(o *PretrainOptions) { o.Precision = train.Precision(9) }},
+		{"peft_unknown", `peft "qlora": want none (full-parameter training) or lora`, func(o *PretrainOptions) { o.PEFT = "qlora" }},
+		{"peft_lora_on_pretrain", `peft "lora": a fresh model has nothing to adapt`, lora},
+		{"lora_rank_zero", "peft lora: LoRA rank r = 0", func(o *PretrainOptions) { lora(o); o.LoRA.R = 0 }},
+		{"lora_no_targets", "peft lora: no LoRA target modules", func(o *PretrainOptions) { lora(o); o.LoRA.Targets = nil }},
+		{"lora_dropout", "peft lora: lora_dropout = 1", func(o *PretrainOptions) { lora(o); o.LoRA.Dropout = 1 }},
 		{"arch_unknown", `arch "llama"`, func(o *PretrainOptions) { o.Arch = "llama" }},
 		{"size_unknown", `size "huge": gpt_neox has sizes small, tiny`, func(o *PretrainOptions) { o.Size = "huge" }},
 		{"no_files", "no training files", func(o *PretrainOptions) { o.TrainFiles = nil }},
@@ -252,7 +262,7 @@ func TestRunsRefuseWhatIsNotAvailable(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := PretrainOptions{Arch: "gpt_neox", Size: "tiny"}
-			o.TrainFiles, o.Precision, o.PEFT = []string{stories}, "fp32", "none"
+			o.TrainFiles, o.Precision, o.PEFT = []string{stories}, train.FP32, PEFTNone
 			o.Train = quiet(t, t.TempDir())
 			c.edit(&o)
 			_, err := Pretrain(context.Background(), o)

@@ -8,10 +8,11 @@ import (
 	"github.com/steady-ml/steady/checkpoint"
 	"github.com/steady-ml/steady/dataset"
 	"github.com/steady-ml/steady/model"
+	"github.com/steady-ml/steady/peft"
 	"github.com/steady-ml/steady/train"
 )
 
-// Trainable is a model the runner can train in fp32.
+// Trainable is a model the runner can train.
 type Trainable interface {
 	model.LM
 	model.Exporter
@@ -20,6 +21,8 @@ type Trainable interface {
 	// LossAndGradTargets runs tokens (batch, seq) forward and backward and
 	// returns the mean cross-entropy against targets (batch, seq, already
 	// shifted; dataset.IgnoreIndex skipped), adding seed·∂loss/∂p to grads.
+	// With grads nil the base model is frozen: only the attached adapters in
+	// training mode accumulate their gradients (LoRA GradA, GradB).
 	LossAndGradTargets(tokens, targets []int32, batch, seq int, seed float32, grads []model.Param) (float64, error)
 }
 
@@ -36,7 +39,7 @@ func asTrainable(arch checkpoint.Arch, m any) (Trainable, error) {
 type Model struct {
 	lm     Trainable
 	params []*train.Param
-	grads  []model.Param
+	grads  []model.Param // the model's gradients; nil when it is frozen (LoRA)
 }
 
 // NewModel returns the adapter of lm: one train.Param per gradient of
@@ -67,10 +70,28 @@ func NewModel(lm Trainable) (*Model, error) {
 	return m, nil
 }
 
+// NewAdapterModel returns the adapter of a LoRA run: lm is frozen, and the
+// train.Params are the adapter's A and B (a.Params) with the gradients of
+// its training mode (a.Grads; a must be in training mode). Step computes no
+// base-weight gradient. A and B are decayed by AdamW's weight decay, as HF
+// Trainer decays every trainable matrix.
+func NewAdapterModel(lm Trainable, a *peft.Adapter) (*Model, error) {
+	weights, grads := a.Params(), a.Grads()
+	if grads == nil {
+		return nil, fmt.Errorf("runner: the adapter is not in training mode (call Train)")
+	}
+	m := &Model{lm: lm, params: make([]*train.Param, len(weights))}
+	for i, w := range weights {
+		m.params[i] = &train.Param{Name: w.Name, Shape: w.Shape, Data: w.Data, Grad: grads[i].Data}
+	}
+	return m, nil
+}
+
 // Params lists the parameters in the model's checkpoint order.
 func (m *Model) Params() []*train.Param { return m.params }
 
-// Step runs forward and backward on b, adding seed·∂loss/∂p to the gradients.
+// Step runs forward and backward on b, adding seed·∂loss/∂p to the
+// gradients (the adapter's alone in a LoRA run: grads is nil).
 func (m *Model) Step(b dataset.Batch, seed float32) (train.StepStats, error) {
 	loss, err := m.lm.LossAndGradTargets(b.Tokens, b.Targets, b.Batch, b.Seq, seed, m.grads)
 	return train.StepStats{Loss: loss, Tokens: b.Batch * b.Seq}, err

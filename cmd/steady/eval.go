@@ -11,10 +11,12 @@ import (
 	"github.com/steady-ml/steady/eval"
 	"github.com/steady-ml/steady/eval/task"
 	"github.com/steady-ml/steady/internal/progress"
+	"github.com/steady-ml/steady/train"
 )
 
 type evalOptions struct {
 	model, adapter, tokenizer string
+	precision                 train.Precision
 	tasks                     string
 	numFewshot                []int
 	shard                     string
@@ -47,6 +49,7 @@ combines the n shard files into the results of the whole run.`,
 	f.StringVar(&o.model, "model", "", "checkpoint folder or hub id ORG/NAME[@REV]")
 	f.StringVar(&o.adapter, "adapter", "", "PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) to apply")
 	f.StringVar(&o.tokenizer, "tokenizer", "", "tokenizer.json (default: the model folder's, else the built-in GPT-NeoX tokenizer)")
+	addPrecisionFlag(f, &o.precision, inferPrecisionUsage)
 	f.StringVar(&o.tasks, "tasks", "", "comma-separated tasks or groups")
 	f.IntSliceVar(&o.numFewshot, "num-fewshot", []int{0}, "few-shot counts, e.g. 0,1,3,5 (one results file each)")
 	f.StringVar(&o.cfg.DataDir, "data-dir", defaultDataDir(), "folder with the task data files")
@@ -93,7 +96,7 @@ func runEval(cmd *cobra.Command, o evalOptions) error {
 	if err != nil {
 		return err
 	}
-	lm, err := loadAdapted(cmd.Context(), dir, o.adapter, cmd.ErrOrStderr())
+	lm, err := loadAdapted(cmd.Context(), dir, o.adapter, o.precision, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}

@@ -7,11 +7,13 @@ import (
 
 	"github.com/steady-ml/steady/model"
 	"github.com/steady-ml/steady/safetensors"
+	"github.com/steady-ml/steady/train"
 )
 
 type forwardOptions struct {
 	model, input, output string
 	adapter              string
+	precision            train.Precision
 	recurrent            bool
 	chunk                int
 }
@@ -33,6 +35,7 @@ with --chunk N they go through it N at a time.`,
 	f.StringVar(&o.input, "input", "", "safetensors file with an I64 input_ids tensor [batch, seq]")
 	f.StringVar(&o.output, "output", "", "safetensors file to write logits [batch, seq, vocab] to")
 	f.StringVar(&o.adapter, "adapter", "", "PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) to apply")
+	addPrecisionFlag(f, &o.precision, inferPrecisionUsage)
 	f.BoolVar(&o.recurrent, "recurrent", false, "feed the tokens one at a time through the decode state")
 	f.IntVar(&o.chunk, "chunk", 0, "feed the tokens this many at a time through the decode state")
 	for _, name := range []string{"model", "input", "output"} {
@@ -42,7 +45,7 @@ with --chunk N they go through it N at a time.`,
 }
 
 func runForward(cmd *cobra.Command, o forwardOptions) error {
-	lm, err := loadAdapted(cmd.Context(), o.model, o.adapter, cmd.ErrOrStderr())
+	lm, err := loadAdapted(cmd.Context(), o.model, o.adapter, o.precision, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}

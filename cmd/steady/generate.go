@@ -11,11 +11,13 @@ import (
 
 	"github.com/steady-ml/steady/generate"
 	"github.com/steady-ml/steady/tokenizer"
+	"github.com/steady-ml/steady/train"
 )
 
 type generateOptions struct {
 	model, prompt, tokenizer string
 	adapter                  string
+	precision                train.Precision
 	promptIDs                []int
 	printIDs                 bool
 	opt                      generate.Options
@@ -32,6 +34,7 @@ func newGenerateCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.model, "model", "", "checkpoint folder or hub id ORG/NAME[@REV]")
 	f.StringVar(&o.adapter, "adapter", "", "PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) to apply")
+	addPrecisionFlag(f, &o.precision, inferPrecisionUsage)
 	f.StringVar(&o.prompt, "prompt", "", "text to continue")
 	f.IntSliceVar(&o.promptIDs, "prompt-ids", nil, "token ids to continue, instead of --prompt (e.g. 1,2,3)")
 	f.BoolVar(&o.printIDs, "print-ids", false, "print the new token ids instead of their text")
@@ -53,7 +56,7 @@ func runGenerate(cmd *cobra.Command, o generateOptions) error {
 	if err != nil {
 		return err
 	}
-	lm, err := loadAdapted(cmd.Context(), dir, o.adapter, cmd.ErrOrStderr())
+	lm, err := loadAdapted(cmd.Context(), dir, o.adapter, o.precision, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}

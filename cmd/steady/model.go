@@ -9,6 +9,8 @@ import (
 	"github.com/steady-ml/steady/hub"
 	"github.com/steady-ml/steady/model"
 	"github.com/steady-ml/steady/peft"
+	"github.com/steady-ml/steady/runner"
+	"github.com/steady-ml/steady/train"
 )
 
 // loadModel builds the model of a checkpoint folder or hub id.
@@ -20,13 +22,20 @@ func loadModel(ctx context.Context, ref string) (model.LM, error) {
 	return checkpoint.Load(dir)
 }
 
-// loadAdapted builds the model of ref and, when adapter is not "", attaches
-// the PEFT LoRA adapter in that folder, reporting the adapted modules (and
-// the targets that matched none) to log.
-func loadAdapted(ctx context.Context, ref, adapter string, log io.Writer) (model.LM, error) {
+// loadAdapted builds the model of ref, sets it up to compute in precision p
+// (runner.ApplyPrecision) and, when adapter is not "", attaches the PEFT
+// LoRA adapter in that folder, reporting the adapted modules (and the
+// targets that matched none) to log.
+func loadAdapted(ctx context.Context, ref, adapter string, p train.Precision, log io.Writer) (model.LM, error) {
 	lm, err := loadModel(ctx, ref)
-	if err != nil || adapter == "" {
-		return lm, err
+	if err != nil {
+		return nil, err
+	}
+	if err := runner.ApplyPrecision(lm, p); err != nil {
+		return nil, fmt.Errorf("--precision: %w", err)
+	}
+	if adapter == "" {
+		return lm, nil
 	}
 	m, ok := lm.(peft.Adaptable)
 	if !ok {

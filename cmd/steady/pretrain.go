@@ -21,7 +21,6 @@ type trainFlags struct {
 	maxSteps             int
 	schedule             string
 	seed                 uint64
-	precision, peft      string
 	resumeFromCheckpoint string
 }
 
@@ -46,8 +45,7 @@ func addTrainFlags(f *pflag.FlagSet, o *trainFlags, maxSeqLen int) {
 	f.IntVar(&t.SaveTotalLimit, "save-total-limit", 0, "keep only the N newest checkpoints (0: all)")
 	f.Float64Var(&t.MaxGradNorm, "max-grad-norm", 1, "clip the global gradient norm (0: no clipping)")
 	f.StringVar(&o.resumeFromCheckpoint, "resume-from-checkpoint", "", `checkpoint folder to resume from, or "latest" for the newest in --output-dir`)
-	f.StringVar(&o.precision, "precision", "fp32", "numeric precision (only fp32 for now)")
-	f.StringVar(&o.peft, "peft", "none", "parameter-efficient fine-tuning method (only none for now)")
+	addPrecisionFlag(f, &o.opts.Precision, trainPrecisionUsage)
 }
 
 // options turns the parsed flags into runner.Options.
@@ -62,7 +60,6 @@ func (o *trainFlags) options() (runner.Options, error) {
 	}
 	opts.Train.MaxSteps = max(o.maxSteps, 0)
 	opts.Train.Schedule, opts.Train.Seed, opts.Train.ResumeFrom = s, o.seed, o.resumeFromCheckpoint
-	opts.Precision, opts.PEFT = o.precision, o.peft
 	return opts, opts.Check()
 }
 
@@ -75,13 +72,17 @@ func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(ctx, os.Interrupt)
 }
 
-// printResult says where the trained model is.
+// printResult says where the trained model, or adapter, is.
 func printResult(cmd *cobra.Command, res runner.Result) {
 	loss := "n/a"
 	if h := res.State.LogHistory; len(h) > 0 {
 		loss = fmt.Sprintf("%.4f", float64(h[len(h)-1]["loss"]))
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "trained %d steps (last logged loss %s); model: %s\n", res.State.GlobalStep, loss, res.Checkpoint)
+	what := "model"
+	if res.Adapter != nil {
+		what = "adapter"
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "trained %d steps (last logged loss %s); %s: %s\n", res.State.GlobalStep, loss, what, res.Checkpoint)
 }
 
 type pretrainFlags struct {
@@ -98,7 +99,8 @@ func newPretrainCmd() *cobra.Command {
 does, packs the documents of the --train-file files (plain text cut by --split,
 or the --text-field of JSON/JSONL records; an <|endoftext|> after each) into
 sequences of --max-seq-length tokens with the GPT-NeoX tokenizer, and trains
-every parameter with AdamW in fp32, shuffling the sequences each epoch.
+every parameter with AdamW in --precision, shuffling the sequences each epoch.
+` + precisionHelp + `
 
 Each checkpoint-<step>/ of --output-dir is a model folder (config.json,
 model.safetensors, tokenizer.json) that steady generate and eval read, plus the
