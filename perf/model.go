@@ -15,13 +15,14 @@ import (
 // Preset is a model shape to measure.
 type Preset struct {
 	Name  string
+	Arch  string // config.json model_type, which names the LoRA target presets
 	build func() (model.LM, []model.Param, error)
 }
 
 // Presets are the shapes of the paper's smallest checkpoints, with the
 // GPT-NeoX vocabulary as the released checkpoints pad it.
 var Presets = []Preset{
-	{"mamba-130m", func() (model.LM, []model.Param, error) {
+	{"mamba-130m", "mamba", func() (model.LM, []model.Param, error) {
 		cfg, err := mamba.ParseConfig([]byte(`{"d_model": 768, "n_layer": 24, "vocab_size": 50277}`))
 		if err != nil {
 			return nil, nil, err
@@ -32,7 +33,7 @@ var Presets = []Preset{
 		}
 		return m, m.Params(), nil
 	}},
-	{"mamba2-130m", func() (model.LM, []model.Param, error) {
+	{"mamba2-130m", "mamba2", func() (model.LM, []model.Param, error) {
 		cfg, err := mamba2.ParseConfig([]byte(`{"d_model": 768, "n_layer": 24, "vocab_size": 50277,
 			"ssm_cfg": {"layer": "Mamba2", "d_state": 128, "headdim": 64, "ngroups": 1, "chunk_size": 256}}`))
 		if err != nil {
@@ -44,7 +45,7 @@ var Presets = []Preset{
 		}
 		return m, uniqueParams(m.Params()), nil
 	}},
-	{"pythia-160m", func() (model.LM, []model.Param, error) {
+	{"pythia-160m", "gpt_neox", func() (model.LM, []model.Param, error) {
 		cfg, err := neox.ParseConfig([]byte(`{"model_type": "gpt_neox", "vocab_size": 50304, "hidden_size": 768,
 			"num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072, "rotary_pct": 0.25,
 			"max_position_embeddings": 2048}`))

@@ -29,7 +29,7 @@ func TestMeasureTrainRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 130M-parameter model")
 	}
-	r, err := MeasureTrain(Presets[0], 1, 8, 1)
+	r, err := MeasureTrain(Presets[0], TrainOptions{Batch: 1, Seq: 8, Reps: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
