@@ -135,12 +135,14 @@ func sumRows(cast Autocast, db, dy []float32, rows, cols int) {
 		}
 		return
 	}
-	s := GetScratch(cols)
-	sum := *s
+	s := GetScratch(2 * cols)
+	sum, row := (*s)[:cols], (*s)[cols:]
 	clear(sum)
 	for r := 0; r < rows; r++ {
-		for o, g := range dy[r*cols : (r+1)*cols] {
-			sum[o] += cast.RoundValue(g)
+		copy(row, dy[r*cols:(r+1)*cols])
+		cast.Round(row)
+		for o, g := range row {
+			sum[o] += g
 		}
 	}
 	cast.Round(sum)

@@ -127,10 +127,35 @@ func (l *LoRA) Forward(y, x []float32, rows int, cast Autocast) {
 	}
 	t := GetScratch(rows * l.Out)
 	cast.Gemm(false, true, rows, l.Out, l.R, 1, xa, l.R, l.B, l.R, 0, *t, l.Out)
-	for i, v := range *t {
-		y[i] = cast.RoundValue(y[i] + cast.RoundValue(l.Scale*v))
-	}
+	scaleRounded(cast, *t, l.Scale)
+	addRounded(cast, y[:rows*l.Out], *t)
 	PutScratch(t)
+}
+
+// scaleRounded sets x ← round(s·x) (a half tensor times a Python float).
+func scaleRounded(cast Autocast, x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+	cast.Round(x)
+}
+
+// addRounded sets y ← round(y + x) (the sum of two half tensors).
+func addRounded(cast Autocast, y, x []float32) {
+	for i, v := range x {
+		y[i] += v
+	}
+	cast.Round(y)
+}
+
+// gradOfScaled returns the gradient reaching the product t of s·t for the
+// gradient dy of the half result, round(s·round(dy)), in a pooled buffer.
+func gradOfScaled(cast Autocast, dy []float32, s float32) *[]float32 {
+	buf := GetScratch(len(dy))
+	copy(*buf, dy)
+	cast.Round(*buf)
+	scaleRounded(cast, *buf, s)
+	return buf
 }
 
 // Backward computes the adapter's gradients for rows inputs of the last
@@ -161,11 +186,8 @@ func (l *LoRA) Backward(dx, dA, dB, dy, x []float32, rows int, cast Autocast) {
 	// g = s·dy (rows, Out), the gradient of the unscaled product
 	g, scale := dy, l.Scale
 	if cast != AutocastOff {
-		buf := GetScratch(rows * l.Out)
+		buf := gradOfScaled(cast, dy[:rows*l.Out], l.Scale)
 		defer PutScratch(buf)
-		for i, v := range dy[:rows*l.Out] {
-			(*buf)[i] = cast.RoundValue(l.Scale * cast.RoundValue(v))
-		}
 		g, scale = *buf, 1
 	}
 	t := scratch(&l.xa, rows*l.R)
@@ -293,8 +315,9 @@ func (l *EmbeddingLoRA) Forward(out []float32, tokens []int32, cast Autocast) {
 	}
 	t := GetScratch(n * l.Dim)
 	cast.Gemm(false, true, n, l.Dim, l.R, 1, ga, l.R, l.B, l.R, 0, *t, l.Dim)
+	scaleRounded(cast, *t, l.Scale)
 	for i, v := range *t {
-		out[i] += cast.RoundValue(l.Scale * v)
+		out[i] += v
 	}
 	PutScratch(t)
 }
@@ -318,11 +341,8 @@ func (l *EmbeddingLoRA) Backward(dA, dB, dout []float32, tokens []int32, cast Au
 	}
 	g, scale := dout, l.Scale
 	if cast != AutocastOff {
-		buf := GetScratch(n * l.Dim)
+		buf := gradOfScaled(cast, dout[:n*l.Dim], l.Scale)
 		defer PutScratch(buf)
-		for i, v := range dout[:n*l.Dim] {
-			(*buf)[i] = cast.RoundValue(l.Scale * cast.RoundValue(v))
-		}
 		g, scale = *buf, 1
 	}
 	if dB != nil {
