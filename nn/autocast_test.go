@@ -258,8 +258,8 @@ func TestLoRADropoutGradients(t *testing.T) {
 	lin := Linear{Weight: w, In: in, Out: out, LoRA: lora}
 	y := make([]float32, rows*out)
 	lin.Forward(y, x, rows)
-	if lora.calls != 1 {
-		t.Fatalf("calls = %d after one training Forward", lora.calls)
+	if lora.Forwards != 1 {
+		t.Fatalf("Forwards = %d after one training Forward", lora.Forwards)
 	}
 	keep := make([]float64, rows*in)
 	dropped := 0
@@ -299,7 +299,7 @@ func TestLoRADropoutGradients(t *testing.T) {
 // TestLoRADropoutMask checks the mask's rate and that it changes from one
 // training Forward to the next, and that inference applies none.
 func TestLoRADropoutMask(t *testing.T) {
-	l := &LoRA{Dropout: 0.25, Seed: 7, Train: true, calls: 1}
+	l := &LoRA{Dropout: 0.25, Seed: 7, Train: true, Forwards: 1}
 	const n = 200000
 	first := make([]bool, n)
 	kept := 0
@@ -313,7 +313,7 @@ func TestLoRADropoutMask(t *testing.T) {
 	if d := math.Abs(float64(kept) - 0.75*n); d > 5*math.Sqrt(n*0.75*0.25) {
 		t.Errorf("kept %d of %d, want about %d", kept, n, int(0.75*n))
 	}
-	l.calls = 2
+	l.Forwards = 2
 	same := 0
 	for i := range first {
 		if l.kept(i) == first[i] {

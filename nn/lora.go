@@ -39,9 +39,12 @@ type LoRA struct {
 	// index, so Backward regenerates it instead of storing it.
 	Dropout float32
 	Seed    uint64
+	// Forwards counts the training Forwards run so far and numbers the
+	// current mask; a trainer sets it to the micro-batches already run, so a
+	// resumed run draws the masks an uninterrupted one would.
+	Forwards uint64
 
-	calls uint64    // training Forwards run so far: the current mask's number
-	xa    []float32 // scratch x·Aᵀ or dy·B: (rows, R)
+	xa []float32 // scratch x·Aᵀ or dy·B: (rows, R)
 }
 
 // NewLoRA checks the shapes of a (r, in) and b (out, r) and returns the
@@ -74,10 +77,10 @@ func (l *LoRA) dropping() bool { return l.Train && l.Dropout > 0 }
 func (l *LoRA) keepScale() float32 { return 1 / (1 - l.Dropout) }
 
 // kept reports whether element i survives the dropout of training Forward
-// number l.calls: a SplitMix64 hash of (Seed, calls, i) mapped to [0, 1)
+// number l.Forwards: a SplitMix64 hash of (Seed, Forwards, i) mapped to [0, 1)
 // with 53 bits, kept when it is at least p.
 func (l *LoRA) kept(i int) bool {
-	z := l.Seed ^ (l.calls * 0x9e3779b97f4a7c15) + uint64(i)*0xbf58476d1ce4e5b9
+	z := l.Seed ^ (l.Forwards * 0x9e3779b97f4a7c15) + uint64(i)*0xbf58476d1ce4e5b9
 	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
 	z = (z ^ z>>27) * 0x94d049bb133111eb
 	z ^= z >> 31
@@ -110,7 +113,7 @@ func (l *LoRA) Forward(y, x []float32, rows int, cast Autocast) {
 	}
 	in := x
 	if l.Train {
-		l.calls++
+		l.Forwards++
 	}
 	if l.dropping() {
 		buf := l.dropped(x, rows*l.In)

@@ -34,6 +34,17 @@ func (a *Adapter) Train(seed uint64) {
 	}
 }
 
+// SetMicroBatch numbers the dropout masks of the next training forward
+// as micro-batch n of the run (nn.LoRA.Forwards), so a run resumed at
+// micro-batch n draws the masks an uninterrupted one draws.
+func (a *Adapter) SetMicroBatch(n uint64) {
+	for _, l := range a.Layers {
+		if l.Linear != nil {
+			l.Linear.Forwards = n
+		}
+	}
+}
+
 // Eval turns training mode off (PEFT's model.eval()): no dropout, no
 // gradients. The gradient buffers are released.
 func (a *Adapter) Eval() {

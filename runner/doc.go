@@ -43,7 +43,7 @@
 // Each checkpoint is then a PEFT adapter folder (the Adapter is the
 // train.Weights), and a resume restores the adapter from it. The
 // fingerprint a resume must match holds the precision and the LoRA
-// settings. With lora_dropout > 0 a resumed run draws other dropout masks
-// than an uninterrupted one (nn.LoRA numbers its masks by the forwards it
-// has run), so it is equivalent in distribution, not bit for bit.
+// settings. The dropout masks are numbered by the run's micro-batch
+// (train.MicroBatchSetter), so a resumed run with lora_dropout > 0 ends bit
+// for bit where an uninterrupted one does.
 package runner

@@ -37,9 +37,10 @@ func asTrainable(arch checkpoint.Arch, m any) (Trainable, error) {
 
 // Model adapts a Trainable to train.Model[dataset.Batch].
 type Model struct {
-	lm     Trainable
-	params []*train.Param
-	grads  []model.Param // the model's gradients; nil when it is frozen (LoRA)
+	lm      Trainable
+	params  []*train.Param
+	grads   []model.Param // the model's gradients; nil when it is frozen (LoRA)
+	adapter *peft.Adapter // the trained adapter of a LoRA run; nil otherwise
 }
 
 // NewModel returns the adapter of lm: one train.Param per gradient of
@@ -80,7 +81,7 @@ func NewAdapterModel(lm Trainable, a *peft.Adapter) (*Model, error) {
 	if grads == nil {
 		return nil, fmt.Errorf("runner: the adapter is not in training mode (call Train)")
 	}
-	m := &Model{lm: lm, params: make([]*train.Param, len(weights))}
+	m := &Model{lm: lm, params: make([]*train.Param, len(weights)), adapter: a}
 	for i, w := range weights {
 		m.params[i] = &train.Param{Name: w.Name, Shape: w.Shape, Data: w.Data, Grad: grads[i].Data}
 	}
@@ -89,6 +90,15 @@ func NewAdapterModel(lm Trainable, a *peft.Adapter) (*Model, error) {
 
 // Params lists the parameters in the model's checkpoint order.
 func (m *Model) Params() []*train.Param { return m.params }
+
+// SetMicroBatch numbers the adapter's dropout masks by the run's
+// micro-batch n (train.MicroBatchSetter), so a resumed LoRA run with
+// dropout draws the masks an uninterrupted one draws.
+func (m *Model) SetMicroBatch(n int) {
+	if m.adapter != nil {
+		m.adapter.SetMicroBatch(uint64(n))
+	}
+}
 
 // Step runs forward and backward on b, adding seed·∂loss/∂p to the
 // gradients (the adapter's alone in a LoRA run: grads is nil).

@@ -16,6 +16,15 @@ type Model[B any] interface {
 	Step(batch B, seed float32) (StepStats, error)
 }
 
+// MicroBatchSetter is a Model whose forward depends on which micro-batch of
+// the run it computes (dropout masks numbered by it). Before each Step the
+// trainer calls SetMicroBatch with the micro-batch's index in the run,
+// counted from 0 across optimiser steps and epochs, so a resumed run draws
+// what an uninterrupted one would.
+type MicroBatchSetter interface {
+	SetMicroBatch(n int)
+}
+
 // StepStats is what one Model.Step reports.
 type StepStats struct {
 	Loss   float64 // mean loss over the micro-batch's target tokens

@@ -261,6 +261,9 @@ func (t *Trainer[B]) accumulate(k int) (loss float64, tokens int, err error) {
 		if err != nil {
 			return 0, 0, fmt.Errorf("train: step %d: micro-batch %d of epoch %d: %w", k, i, epoch, err)
 		}
+		if s, ok := t.model.(MicroBatchSetter); ok {
+			s.SetMicroBatch(mb)
+		}
 		st, err := t.model.Step(batch, seed)
 		if err != nil {
 			return 0, 0, fmt.Errorf("train: step %d: micro-batch %d of epoch %d: %w", k, i, epoch, err)
