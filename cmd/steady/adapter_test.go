@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steady-ml/steady/checkpoint"
 	"github.com/steady-ml/steady/internal/fixture"
+	"github.com/steady-ml/steady/model"
 	"github.com/steady-ml/steady/safetensors"
 )
 
@@ -93,5 +95,56 @@ func TestEvalAdapter(t *testing.T) {
 	}
 	if out := run("--adapter", fixture.Path(t, "lora", "gpt_neox")); !strings.Contains(out, "arc_easy 0-shot: 4 docs") {
 		t.Errorf("stdout %q: want the arc_easy summary", out)
+	}
+}
+
+// TestMergeAdapter runs `steady merge` on the PEFT LoRA fixtures and checks
+// that the merged checkpoint, loaded as a plain model, gives PEFT's adapted
+// logits, and (GPT-NeoX, whose weights PEFT's merge_and_unload stored) the
+// merged weights PEFT wrote.
+func TestMergeAdapter(t *testing.T) {
+	cases := []struct {
+		name    string
+		base    []string
+		adapter string
+		weights bool
+	}{
+		{"mamba1_with_embedding", []string{"mamba1", "hf"}, "mamba1", false},
+		{"gpt_neox", []string{"gpt_neox"}, "gpt_neox", true},
+		{"gpt_neox_rslora", []string{"gpt_neox"}, "gpt_neox_rslora", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			merged := filepath.Join(t.TempDir(), "merged")
+			root := newRootCmd()
+			root.SetArgs([]string{"merge", "--model", fixture.Path(t, c.base...), "--adapter", fixture.Path(t, "lora", c.adapter), "--output", merged})
+			var log bytes.Buffer
+			root.SetOut(&log)
+			root.SetErr(&log)
+			if err := root.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(log.String(), "merged LoRA") {
+				t.Errorf("output %q: want a merge report", log.String())
+			}
+			lm, err := checkpoint.Load(merged)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens, batch, seq := fixture.Tokens(t, c.base[0])
+			logits, err := lm.Forward(tokens, batch, seq, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := fixture.Open(t, "lora", c.adapter, "logits.safetensors")
+			fixture.RequireClose(t, "logits", logits, fixture.F32(t, ref, "logits_adapter"), 1e-4, 0)
+			if !c.weights {
+				return
+			}
+			want := fixture.Open(t, "lora", c.adapter, "merged_model.safetensors")
+			for _, p := range lm.(model.Exporter).Params() {
+				fixture.RequireClose(t, p.Name, p.Data, fixture.F32(t, want, p.Name), 1e-6, 0)
+			}
+		})
 	}
 }

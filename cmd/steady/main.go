@@ -34,6 +34,7 @@ func newRootCmd() *cobra.Command {
 		newPullCmd(),
 		newConvertCmd(),
 		newInspectCmd(),
+		newMergeCmd(),
 		newTokenizeCmd(),
 		newForwardCmd(),
 		newGenerateCmd(),
