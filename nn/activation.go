@@ -3,29 +3,42 @@ package nn
 import "math"
 
 // SiLU writes dst[i] = x[i]·σ(x[i]) (torch.nn.functional.silu). dst may alias x.
+// The default build runs the vectorised C kernel of elementwise.c, the purego
+// build siluGo; both give the same bits.
 //
 //	x, dst: (n)
 func SiLU(dst, x []float32) {
 	if len(dst) < len(x) {
 		panic("nn.SiLU: dst shorter than x")
 	}
-	// e^{−x} by expScaled's branch-free polynomial, inline so the loop has
-	// no calls: with its clamps, x < −88 gives x·e^x ≈ 0 and x > 87.3 gives x.
+	silu(dst[:len(x)], x)
+}
+
+// siluGo is SiLU's Go twin: y = x / (1 + e^{−x}), with e^{−x} by
+// expScaled's branch-free polynomial, inline so the loop has no calls: with
+// its clamps, x < −88 gives x·e^x ≈ 0 and x > 87.3 gives x. dst has x's length.
+func siluGo(dst, x []float32) {
+	for i, v := range x {
+		dst[i] = v / (1 + expClamped(-v))
+	}
+}
+
+// expClamped is e^x by Exp32's polynomial with the argument clamped to
+// [−87.3, 88] and rounded to k = round(x·log2e) by adding 1.5·2²³, the
+// branch-free form of exp_poly in scan_math.h that the C kernels use.
+func expClamped(x float32) float32 {
 	const (
 		log2e = 1.44269504088896341
 		ln2Hi = 0.693359375
 		ln2Lo = -2.12194440e-4
 		magic = 12582912 // 1.5·2²³
 	)
-	dst = dst[:len(x)]
-	for i, v := range x {
-		e := min(max(-v, -87.3), 88)
-		t := e*log2e + magic
-		k := t - magic
-		r := e - k*ln2Hi - k*ln2Lo
-		p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
-		dst[i] = v / (1 + (p*r*r+r+1)*math.Float32frombits((math.Float32bits(t)-math.Float32bits(magic)+127)<<23))
-	}
+	e := min(max(x, -87.3), 88)
+	t := e*log2e + magic
+	k := t - magic
+	r := e - k*ln2Hi - k*ln2Lo
+	p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
+	return (p*r*r + r + 1) * math.Float32frombits((math.Float32bits(t)-math.Float32bits(magic)+127)<<23)
 }
 
 // SiLUScalar returns x·σ(x) = x / (1 + e^{−x}), computed in float32 with Exp32.

@@ -4,13 +4,22 @@ package nn
 //
 //	d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x)))
 //
-// (torch silu_backward). dx is written and may alias dy.
+// (torch silu_backward). dx is written and may alias dy. The default build
+// runs the vectorised C kernel of elementwise.c, the purego build
+// siluBackwardGo; both give the same bits.
 //
 //	x, dy, dx: (n)
 func SiLUBackward(dx, dy, x []float32) {
-	dx, dy = dx[:len(x)], dy[:len(x)]
+	siluBackward(dx[:len(x)], dy[:len(x)], x)
+}
+
+// siluBackwardGo is SiLUBackward's Go twin, with σ(x) = 1/(1 + e^{−x}) by
+// expClamped (SiLU's exp), which differs from siluGrad's Exp32 only by an
+// ulp near the ties of its rounding and below x = −87.3. dx, dy have x's length.
+func siluBackwardGo(dx, dy, x []float32) {
 	for i, v := range x {
-		dx[i] = dy[i] * siluGrad(v)
+		s := 1 / (1 + expClamped(-v))
+		dx[i] = dy[i] * (s * (1 + v*(1-s)))
 	}
 }
 

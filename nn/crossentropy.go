@@ -47,7 +47,7 @@ func CrossEntropy(dlogits, logits []float32, targets []int32, vocab int) (loss f
 // (gradScale = 1/total tokens) and fold in a loss scale. Shapes, aliasing
 // and errors are as for CrossEntropy, except that N = 0 is not an error.
 //
-// Numerics: each row is shifted by its maximum before exp (Exp32), the row
+// Numerics: each row is shifted by its maximum before exp (expOrZero), the row
 // sum of exponentials and the loss are accumulated in float64, and the
 // logsumexp is m + log Σ e^{x−m}. Rows run in parallel for large inputs; the
 // result is the same for any number of workers.
@@ -97,32 +97,57 @@ func CrossEntropySum(dlogits, logits []float32, targets []int32, vocab int, grad
 const ceMinParallel = 1 << 18
 
 // crossEntropyRow returns logsumexp(x) − x[tgt] and, when d is not nil,
-// writes d = gradScale·(softmax(x) − onehot(tgt)); d may alias x.
+// writes d = gradScale·(softmax(x) − onehot(tgt)); d may alias x. The
+// softmax runs in softmaxRow: the vectorised C kernel of elementwise.c in the
+// default build, softmaxRowGo in the purego build.
 func crossEntropyRow(d, x []float32, tgt int, gradScale float32) float64 {
-	m := x[0]
-	for _, v := range x[1:] {
-		m = max(m, v)
-	}
 	xt := x[tgt] // read before d overwrites x when they alias
-	var s float64
-	if d == nil {
-		for _, v := range x {
-			s += float64(Exp32(v - m))
-		}
-	} else {
-		for j, v := range x {
-			e := Exp32(v - m)
-			d[j] = e
-			s += float64(e)
-		}
-		// p_j = e^{x_j − m} / Σ e^{x − m};  d = gradScale·(p − onehot)
-		k := float32(float64(gradScale) / s)
-		for j := range d {
-			d[j] *= k
-		}
+	m, s := softmaxRow(d, x, gradScale)
+	if d != nil {
 		d[tgt] -= gradScale
 	}
 	return float64(m) + math.Log(s) - float64(xt)
+}
+
+// softmaxRowGo is softmaxRow's Go twin: it returns m = max_j x_j and
+// s = Σ_j e^{x_j − m} (e by expClamped, 0 below −87.3 as Exp32 flushes; the
+// sum in float64) and, when d is not nil, writes
+//
+//	d_j = gradScale · e^{x_j − m} / s          (gradScale·softmax(x)_j)
+//
+// d may alias x. The C kernel sums in vector lanes, so s differs from this
+// sequential sum by float64 rounding only.
+func softmaxRowGo(d, x []float32, gradScale float32) (m float32, s float64) {
+	d = d[:min(len(d), len(x))]
+	m = x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	if d == nil {
+		for _, v := range x {
+			s += float64(expOrZero(v - m))
+		}
+		return m, s
+	}
+	for j, v := range x {
+		e := expOrZero(v - m)
+		d[j] = e
+		s += float64(e)
+	}
+	k := float32(float64(gradScale) / s)
+	for j := range d {
+		d[j] *= k
+	}
+	return m, s
+}
+
+// expOrZero is e^x by expClamped, and 0 below −87.3 where Exp32 flushes to 0
+// (a masked logit of −∞ contributes nothing); exp_or_zero in elementwise.c.
+func expOrZero(x float32) float32 {
+	if x < -87.3 {
+		return 0
+	}
+	return expClamped(x)
 }
 
 // countTargets returns the number of targets that are not IgnoreIndex, or an

@@ -12,8 +12,11 @@
 //     rows, so a layer can read or write a column block of a wider matrix
 //     (e.g. the x half of in_proj's output) without a copy.
 //   - Precision: parameters, activations, states and accumulators are float32
-//     unless a field says otherwise. Mixed-precision modes round the operands
-//     of a matmul in one place (the caller), never inside these kernels.
+//     unless a field says otherwise. Mixed precision is Autocast
+//     (autocast.go): a product's operands are rounded to bf16 or f16, it
+//     accumulates in float32 and its output is rounded once, as torch's
+//     autocast does; Linear, LoRA and Embedding carry their format, and the
+//     architectures round their other half tensors with Autocast.Round.
 //   - Gradient convention: parameter gradients accumulate (+=), activation
 //     gradients are written (=), except on the residual stream, which
 //     accumulates.
@@ -23,6 +26,8 @@
 //     its loop.
 //   - The selective scan's inner loops also exist in C (selective_scan.c,
 //     called once per range of channel blocks through cgo in the default build, so
-//     the compiler vectorises them); the purego build runs the Go loops, and
-//     the tests hold both to the same float64 twin and fixtures.
+//     the compiler vectorises them); so do SiLU, GELU, their backwards and the
+//     cross-entropy row (elementwise.c, compiled for AVX-512, AVX2 and a
+//     baseline with a runtime choice). The purego build runs Go loops, and
+//     the tests hold both to the same float64 twins and fixtures.
 package nn
