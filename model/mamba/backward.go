@@ -4,17 +4,14 @@ import (
 	"github.com/steady-ml/steady/nn"
 )
 
-// backward propagates tb.dlogits through the model saved by trainForward,
-// adding parameter gradients into g (+=) and writing activation gradients
-// (=); tb.dres, the residual stream's gradient, accumulates the branch of
+// backward propagates tb.dnormed = ∂loss/∂(norm_f output), written by
+// nn.LMHeadLoss, through the model saved by trainForward, adding parameter
+// gradients into g (+=) and writing activation gradients (=); tb.dres, the residual stream's gradient, accumulates the branch of
 // each block on the way down. A nil weight gradient in g (a frozen base,
 // frozenGrads) skips that weight's product; adapters in training still
 // receive theirs.
 func (m *Model) backward(g *gradTensors, tb *trainBuffers, tokens []int32) {
 	rows := tb.batch * tb.seq
-	// logits = n_f·Wᵀ: dn_f (rows, DModel) = dlogits·W; dW += dlogitsᵀ·n_f (into dE when tied).
-	// Under autocast the logits are half: the Linear's products round dlogits where it enters them.
-	m.lmHead.Backward(tb.dnormed, g.lmHead, nil, tb.dlogits, tb.normed, rows)
 	// n_f = RMSNorm_f(resid_L): dresid_L = RMSNorm_fᵀ(dn_f), dγ_f; float32
 	m.normF.Backward(tb.dres, g.normF, tb.dnormed, tb.resid, tb.rstd, rows)
 	for i := len(m.layers) - 1; i >= 0; i-- {
@@ -30,6 +27,11 @@ func (m *Model) backward(g *gradTensors, tb *trainBuffers, tokens []int32) {
 //	out = x + Mixer(RMSNorm(x))  →  dx = dout + RMSNormᵀ(Mixerᵀ(dout))
 func (b *block) backward(g *blockGrads, a *activations, tb *trainBuffers) {
 	rows := tb.batch * tb.seq
+	// recompute the buffers the layers share, as the forward computed them:
+	// h = RMSNorm(x) (the saved 1/rms is unchanged) and u = SiLU(conv), half
+	b.norm.Forward(a.hidden, nil, a.resid, rows)
+	nn.SiLU(a.u, a.convPre)
+	b.mixer.cast.Round(a.u)
 	b.mixer.backward(g, a, tb)
 	b.norm.Backward(tb.dnorm, g.norm, tb.dnormed, a.resid, a.rstd, rows)
 	for j, v := range tb.dnorm {

@@ -90,10 +90,10 @@ func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed
 	m.Refresh()
 	m.aStale = true // the caller's optimiser updates A_log next
 	tb := m.trainForward(tokens, batch, seq)
-	sum, _, err := nn.CrossEntropySum(tb.dlogits, tb.logits, targets, m.vocab, seed/float32(count))
-	if err != nil { // the targets were checked
-		panic(err)
-	}
+	// logits = n_f·Wᵀ, the loss and dn_f (rows, DModel) = dlogits·W, dW += dlogitsᵀ·n_f
+	// (into dE when tied), a chunk of rows at a time (head.go). Under autocast
+	// the logits are half: the Linear's products round dlogits where it enters them.
+	sum := nn.LMHeadLoss(&m.lmHead, tb.dnormed, g.lmHead, tb.normed, targets, seed/float32(count), &tb.logits)
 	m.backward(g, tb, tokens)
 	return sum / float64(count), nil
 }
@@ -183,23 +183,24 @@ func (m *Model) gradTensors(grads []model.Param) (*gradTensors, error) {
 // tensors hold half values: dy, du, duX, ddelta, dxdbl, ddtLow and dxz
 // (dy is overwritten by the float32 gradient of the ungated scan output).
 type trainBuffers struct {
-	batch, seq      int
-	cast            nn.Autocast   // the format they were made for: autocast keeps yPre per layer
-	layers          []activations // layer i's: resid is its input, hidden its norm output
-	resid           []float32     // the last block's output: (batch, seq, DModel)
-	normed          []float32     // norm_f output: (batch, seq, DModel)
-	rstd            []float32     // norm_f's 1/rms: (batch, seq)
-	mixOut          []float32     // one mixer's output, not kept: (batch, seq, DModel)
-	logits, dlogits []float32     // (batch, seq, PaddedVocab)
-	dres            []float32     // ∂loss/∂residual stream: (batch, seq, DModel)
-	dnormed, dnorm  []float32     // ∂loss/∂(norm output), ∂loss/∂(norm input): (batch, seq, DModel)
-	dy              []float32     // ∂loss/∂(gated scan output): (batch, seq, DInner)
-	du, duX         []float32     // ∂loss/∂u from the scan (then the total, then ∂/∂conv), from x_proj: (batch, seq, DInner)
-	ddelta          []float32     // ∂loss/∂δ before bias and softplus: (batch, seq, DInner)
-	dxdbl           []float32     // ∂loss/∂[δ_low | B | C]: (batch, seq, R+2N)
-	ddtLow          []float32     // ∂loss/∂δ_low, packed: (batch, seq, R)
-	dxz             []float32     // ∂loss/∂[x | z]: (batch, seq, 2·DInner)
-	dA              []float32     // ∂loss/∂A of one layer: (DInner, N)
+	batch, seq     int
+	cast           nn.Autocast   // the format they were made for: autocast keeps yPre per layer
+	layers         []activations // layer i's: resid is its input, hidden its norm output
+	hidden, u      []float32     // every layer's hidden (batch, seq, DModel) and u (batch, seq, DInner), recomputed for its backward
+	resid          []float32     // the last block's output: (batch, seq, DModel)
+	normed         []float32     // norm_f output: (batch, seq, DModel)
+	rstd           []float32     // norm_f's 1/rms: (batch, seq)
+	mixOut         []float32     // one mixer's output, not kept: (batch, seq, DModel)
+	logits         []float32     // one chunk of logits, then their gradient (nn.LMHeadLoss): (≤ nn.LMHeadChunkRows, PaddedVocab)
+	dres           []float32     // ∂loss/∂residual stream: (batch, seq, DModel)
+	dnormed, dnorm []float32     // ∂loss/∂(norm output), ∂loss/∂(norm input): (batch, seq, DModel)
+	dy             []float32     // ∂loss/∂(gated scan output): (batch, seq, DInner)
+	du, duX        []float32     // ∂loss/∂u from the scan (then the total, then ∂/∂conv), from x_proj: (batch, seq, DInner)
+	ddelta         []float32     // ∂loss/∂δ before bias and softplus: (batch, seq, DInner)
+	dxdbl          []float32     // ∂loss/∂[δ_low | B | C]: (batch, seq, R+2N)
+	ddtLow         []float32     // ∂loss/∂δ_low, packed: (batch, seq, R)
+	dxz            []float32     // ∂loss/∂[x | z]: (batch, seq, 2·DInner)
+	dA             []float32     // ∂loss/∂A of one layer: (DInner, N)
 }
 
 // trainBuffers returns the buffers for (batch, seq), reusing the last ones
@@ -213,22 +214,24 @@ func (m *Model) trainBuffers(batch, seq int) *trainBuffers {
 	f := func(n int) []float32 { return make([]float32, n) }
 	tb := &trainBuffers{
 		batch: batch, seq: seq, cast: m.cast, layers: make([]activations, c.NLayer),
+		hidden: f(rows * d), u: f(rows * di),
 		resid: f(rows * d), normed: f(rows * d), rstd: f(rows), mixOut: f(rows * d),
-		logits: f(rows * m.vocab), dlogits: f(rows * m.vocab),
 		dres: f(rows * d), dnormed: f(rows * d), dnorm: f(rows * d),
 		dy: f(rows * di), du: f(rows * di), duX: f(rows * di), ddelta: f(rows * di),
 		dxdbl: f(rows * (c.DtRank + 2*c.DState)), ddtLow: f(rows * c.DtRank), dxz: f(rows * 2 * di), dA: f(di * c.DState),
 	}
 	for i := range tb.layers {
 		tb.layers[i] = newActivations(c, rows, true, m.cast != nn.AutocastOff)
+		tb.layers[i].hidden, tb.layers[i].u = tb.hidden, tb.u
 	}
 	m.train = tb
 	return tb
 }
 
-// trainForward is Forward from a zero state without tracing, keeping every
-// layer's activations and the norms' 1/rms for backward; the logits land in
-// the returned buffers. The arithmetic is Forward's, so the logits are equal.
+// trainForward is Forward from a zero state without tracing and without the
+// LM head (nn.LMHeadLoss runs it by chunks), keeping every layer's activations and
+// the norms' 1/rms for backward. The arithmetic is Forward's, so the logits
+// nn.LMHeadLoss computes are equal to Forward's.
 func (m *Model) trainForward(tokens []int32, batch, seq int) *trainBuffers {
 	tb := m.trainBuffers(batch, seq)
 	rows := batch * seq
@@ -254,7 +257,5 @@ func (m *Model) trainForward(tokens []int32, batch, seq int) *trainBuffers {
 		}
 	}
 	m.normF.Forward(tb.normed, tb.rstd, tb.resid, rows)
-	// logits (rows, V) = norm_f_out (rows, DModel) · Wᵀ
-	m.lmHead.Forward(tb.logits, tb.normed, rows)
 	return tb
 }

@@ -4,19 +4,14 @@ import (
 	"github.com/steady-ml/steady/nn"
 )
 
-// backward propagates tb.dlogits through the model saved by trainForward,
-// adding parameter gradients into g (+=) and writing activation gradients
-// (=); tb.dres, the residual stream's gradient, accumulates the branch of
+// backward propagates tb.dnormed = ∂loss/∂(norm_f output), written by
+// nn.LMHeadLoss, through the model saved by trainForward, adding parameter
+// gradients into g (+=) and writing activation gradients (=); tb.dres, the residual stream's gradient, accumulates the branch of
 // each block on the way down.
 func (m *Model) backward(g *gradTensors, tb *trainBuffers, tokens []int32) {
 	rows := tb.batch * tb.seq
-	// logits = n_f·Hᵀ: dn_f (rows, D) = dlogits (rows, V)·H (V, D);
-	// dH (V, D) += dlogitsᵀ (V, rows)·n_f (rows, D), into dE when tied. Under
-	// autocast dlogits enters as the gradient of the half logits (rounded by
-	// the LM head's autocast backward), and dn_f and dH's contribution are
-	// rounded once; the norms, the residual stream and the embedding stay float32
-	m.LMHead.Backward(tb.dnormed, g.lmHead, nil, tb.dlogits, tb.normed, rows)
-	// n_f = RMSNorm_f(resid_L): dresid_L = RMSNorm_fᵀ(dn_f)
+	// n_f = RMSNorm_f(resid_L): dresid_L = RMSNorm_fᵀ(dn_f); the norms, the
+	// residual stream and the embedding stay float32 under autocast
 	m.NormF.Backward(tb.dres, g.normF, tb.dnormed, tb.resid, tb.rstd, rows)
 	for i := len(m.Blocks) - 1; i >= 0; i-- {
 		m.Blocks[i].backward(&g.blocks[i], tb.layers[i], tb)
@@ -30,7 +25,12 @@ func (m *Model) backward(g *gradTensors, tb *trainBuffers, tokens []int32) {
 //
 //	out = x + Mixer(RMSNorm(x))  →  dx = dout + RMSNormᵀ(Mixerᵀ(dout))
 func (b *Block) backward(g *blockWeights, a *activations, tb *trainBuffers) {
-	rows := a.batch * a.seq
+	rows, cd := a.batch*a.seq, b.Mixer.cfg.ConvDim()
+	// recompute the buffers the layers share, as the forward computed them:
+	// normed = RMSNorm(x) (the saved 1/rms is unchanged) and xBC = R(SiLU(conv))
+	b.Norm.Forward(a.normed, nil, a.resid, rows)
+	nn.SiLU(a.xbc[:rows*cd], a.convPre[:rows*cd])
+	b.Mixer.cast.Round(a.xbc[:rows*cd])
 	b.Mixer.backward(g, a, tb)
 	b.Norm.Backward(tb.dnorm, g.norm, tb.dnormed, a.resid, a.rstd, rows)
 	for j, v := range tb.dnorm[:len(a.resid)] {
@@ -126,6 +126,9 @@ func (mx *Mixer) gateBackward(g *blockWeights, a *activations, tb *trainBuffers)
 		return
 	}
 	// yGated = y ⊙ SiLU(z): dy = dyGated ⊙ SiLU(z), dz = dyGated ⊙ y ⊙ SiLU'(z)
+	buf := nn.GetScratch(dI)
+	defer nn.PutScratch(buf)
+	sz := *buf // R(SiLU(z)) of one row
 	for r := 0; r < rows; r++ {
 		dyg, y, z := tb.dyGated[r*dI:(r+1)*dI], a.y[r*dI:(r+1)*dI], a.zxbcdt[r*dp:r*dp+dI]
 		dy, dz := tb.dy[r*dI:(r+1)*dI], tb.dzxbcdt[r*dp:r*dp+dI]
@@ -139,10 +142,16 @@ func (mx *Mixer) gateBackward(g *blockWeights, a *activations, tb *trainBuffers)
 		}
 		// under autocast, with s = R(SiLU(z)) as the forward used it:
 		// dy = R(dyGated ⊙ s), ds = R(dyGated ⊙ y), dz = R(ds ⊙ SiLU'(z))
-		for i, v := range dyg {
-			dy[i] = mx.cast.RoundValue(v * mx.cast.RoundValue(nn.SiLUScalar(z[i])))
-			dz[i] = mx.cast.RoundValue(v * y[i])
+		for i, v := range z {
+			sz[i] = nn.SiLUScalar(v)
 		}
+		mx.cast.Round(sz)
+		for i, v := range dyg {
+			dy[i] = v * sz[i]
+			dz[i] = v * y[i]
+		}
+		mx.cast.Round(dy)
+		mx.cast.Round(dz)
 		nn.SiLUBackward(dz, dz, z)
 	}
 }

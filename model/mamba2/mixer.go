@@ -133,6 +133,9 @@ func (mx *Mixer) forward(a *activations, ws *nn.SSDWorkspace, convState, ssm []f
 func (mx *Mixer) gate(a *activations) {
 	c := mx.cfg
 	rows, dI, dp := a.batch*a.seq, c.DInner(), c.DInProj()
+	buf := nn.GetScratch(dI)
+	defer nn.PutScratch(buf)
+	sz := *buf // R(SiLU(z)) of one row
 	for r := 0; r < rows; r++ {
 		yr, yg, z := a.y[r*dI:(r+1)*dI], a.yGated[r*dI:(r+1)*dI], a.zxbcdt[r*dp:r*dp+dI]
 		if mx.cast == nn.AutocastOff {
@@ -141,9 +144,14 @@ func (mx *Mixer) gate(a *activations) {
 			}
 			continue
 		}
-		for i := range yr {
-			yg[i] = mx.cast.RoundValue(yr[i] * mx.cast.RoundValue(nn.SiLUScalar(z[i])))
+		for i, v := range z {
+			sz[i] = nn.SiLUScalar(v)
 		}
+		mx.cast.Round(sz)
+		for i, v := range yr {
+			yg[i] = v * sz[i]
+		}
+		mx.cast.Round(yg)
 	}
 }
 
@@ -181,8 +189,10 @@ func (mx *Mixer) ssdArgs(a *activations) (nn.SSDInputs, nn.SSDDims) {
 // reused by every call of that shape. All are float32 slices; under autocast
 // zxbcdt, convPre, xbc, y, yGated and mixOut hold half values. Forward
 // keeps one set and lets convPre alias xbc and yGated alias y (the ops then run
-// in place); LossAndGrad keeps one set per layer with every buffer distinct,
-// which is what the backward reads (see backward.go).
+// in place); LossAndGrad keeps one set per layer with convPre and yGated
+// distinct, which is what the backward reads (see backward.go), except for
+// normed, xbc, mixOut and ssmZero, which all layers share
+// (activationScratch): the backward recomputes normed and xbc.
 type activations struct {
 	batch, seq int
 	resid      []float32 // residual stream (training: the block's input): (batch, seq, DModel)
@@ -216,29 +226,51 @@ func (m *Model) activations(batch, seq int) *activations {
 }
 
 // newActivations allocates the buffers of one (batch, seq) shape; with train
-// set, the ones the backward needs are kept apart and the norms' statistics
-// are saved.
+// set, the ones the backward needs are kept apart, the norms' statistics are
+// saved, and normed, xbc, mixOut and ssmZero are left nil for the caller to
+// share between layers (shareScratch).
 func newActivations(c Config, batch, seq int, train bool) *activations {
 	rows := batch * seq
 	a := &activations{
 		batch: batch, seq: seq,
-		resid:   make([]float32, rows*c.DModel),
-		normed:  make([]float32, rows*c.DModel),
-		zxbcdt:  make([]float32, rows*c.DInProj()),
-		xbc:     make([]float32, rows*c.ConvDim()),
-		dt:      make([]float32, rows*c.NHeads()),
-		dA:      make([]float32, rows*c.NHeads()),
-		y:       make([]float32, rows*c.DInner()),
-		mixOut:  make([]float32, rows*c.DModel),
-		ssmZero: make([]float32, batch*c.NHeads()*c.HeadDim*c.DState),
-		aNeg:    make([]float32, c.NHeads()),
+		resid:  make([]float32, rows*c.DModel),
+		zxbcdt: make([]float32, rows*c.DInProj()),
+		dt:     make([]float32, rows*c.NHeads()),
+		dA:     make([]float32, rows*c.NHeads()),
+		y:      make([]float32, rows*c.DInner()),
+		aNeg:   make([]float32, c.NHeads()),
 	}
-	a.convPre, a.yGated = a.xbc, a.y
 	if train {
 		a.rstd = make([]float32, rows)
 		a.convPre = make([]float32, rows*c.ConvDim())
 		a.yGated = make([]float32, rows*c.DInner())
 		a.rstdGated = make([]float32, rows*c.NGroups)
+		return a
 	}
+	a.shareScratch(newActivationScratch(c, batch, seq))
+	a.convPre, a.yGated = a.xbc, a.y
 	return a
+}
+
+// activationScratch are the activations a training step shares between its
+// layers: normed and xbc, which the backward recomputes (an RMSNorm and a
+// SiLU), the mixer output, which it does not read, and the zero SSM state.
+type activationScratch struct {
+	normed, xbc, mixOut, ssmZero []float32
+}
+
+// newActivationScratch allocates the shared buffers of one (batch, seq) shape.
+func newActivationScratch(c Config, batch, seq int) activationScratch {
+	rows := batch * seq
+	return activationScratch{
+		normed:  make([]float32, rows*c.DModel),
+		xbc:     make([]float32, rows*c.ConvDim()),
+		mixOut:  make([]float32, rows*c.DModel),
+		ssmZero: make([]float32, batch*c.NHeads()*c.HeadDim*c.DState),
+	}
+}
+
+// shareScratch points a's shared buffers at s.
+func (a *activations) shareScratch(s activationScratch) {
+	a.normed, a.xbc, a.mixOut, a.ssmZero = s.normed, s.xbc, s.mixOut, s.ssmZero
 }

@@ -93,11 +93,12 @@ func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed
 		return 0, err
 	}
 	tb := m.trainForward(tokens, batch, seq)
-	V := c.PaddedVocab()
-	sum, _, err := nn.CrossEntropySum(tb.dlogits, tb.logits, targets, V, seed/float32(count))
-	if err != nil { // the targets were checked
-		panic(err)
-	}
+	// logits = n_f·Hᵀ, the loss, dn_f (rows, D) = dlogits·H and dH (V, D) +=
+	// dlogitsᵀ·n_f (into dE when tied), a chunk of rows at a time (head.go).
+	// Under autocast dlogits enters as the gradient of the half logits (rounded
+	// by the LM head's autocast backward), and dn_f and dH's contribution are
+	// rounded once
+	sum := nn.LMHeadLoss(&m.LMHead, tb.dnormed, g.lmHead, tb.normed, targets, seed/float32(count), &tb.logits)
 	m.backward(g, tb, tokens)
 	return sum / float64(count), nil
 }
@@ -184,20 +185,20 @@ func shapeSize(shape []int) int {
 // gradient scratch, for one (batch, seq) shape; a call of another shape
 // replaces them.
 type trainBuffers struct {
-	batch, seq      int
-	layers          []*activations // layer i's; layers[i].resid is its input
-	resid           []float32      // the last block's output: (batch, seq, DModel)
-	normed          []float32      // norm_f output: (batch, seq, DModel)
-	rstd            []float32      // norm_f's 1/rms: (batch, seq)
-	logits, dlogits []float32      // (batch, seq, PaddedVocab)
-	dres            []float32      // ∂loss/∂residual stream: (batch, seq, DModel)
-	dnormed, dnorm  []float32      // ∂loss/∂(norm output), ∂loss/∂(norm input): (batch, seq, DModel)
-	dyGated, dy     []float32      // ∂loss/∂(gated norm output), ∂loss/∂(SSD output): (batch, seq, DInner)
-	dzxbcdt         []float32      // ∂loss/∂(in_proj output): (batch, seq, DInProj)
-	dxbc            []float32      // ∂loss/∂(conv + SiLU output), then ∂loss/∂(conv output): (batch, seq, ConvDim)
-	dDt, dDA        []float32      // ∂loss/∂Δ, ∂loss/∂(Δ·A): (batch, seq, H)
-	spIn            []float32      // dt + dt_bias of one row: (H)
-	dALog, dDtBias  []float64      // per-head sums over the batch: (H)
+	batch, seq     int
+	layers         []*activations // layer i's; layers[i].resid is its input
+	resid          []float32      // the last block's output: (batch, seq, DModel)
+	normed         []float32      // norm_f output: (batch, seq, DModel)
+	rstd           []float32      // norm_f's 1/rms: (batch, seq)
+	logits         []float32      // one chunk of logits, then their gradient (nn.LMHeadLoss): (≤ nn.LMHeadChunkRows, PaddedVocab)
+	dres           []float32      // ∂loss/∂residual stream: (batch, seq, DModel)
+	dnormed, dnorm []float32      // ∂loss/∂(norm output), ∂loss/∂(norm input): (batch, seq, DModel)
+	dyGated, dy    []float32      // ∂loss/∂(gated norm output), ∂loss/∂(SSD output): (batch, seq, DInner)
+	dzxbcdt        []float32      // ∂loss/∂(in_proj output): (batch, seq, DInProj)
+	dxbc           []float32      // ∂loss/∂(conv + SiLU output), then ∂loss/∂(conv output): (batch, seq, ConvDim)
+	dDt, dDA       []float32      // ∂loss/∂Δ, ∂loss/∂(Δ·A): (batch, seq, H)
+	spIn           []float32      // dt + dt_bias of one row: (H)
+	dALog, dDtBias []float64      // per-head sums over the batch: (H)
 }
 
 // trainBuffers returns the buffers for (batch, seq), reusing the last ones
@@ -212,21 +213,22 @@ func (m *Model) trainBuffers(batch, seq int) *trainBuffers {
 	tb := &trainBuffers{
 		batch: batch, seq: seq, layers: make([]*activations, c.NLayer),
 		resid: f(rows * D), normed: f(rows * D), rstd: f(rows),
-		logits: f(rows * c.PaddedVocab()), dlogits: f(rows * c.PaddedVocab()),
 		dres: f(rows * D), dnormed: f(rows * D), dnorm: f(rows * D),
 		dyGated: f(rows * dI), dy: f(rows * dI), dzxbcdt: f(rows * c.DInProj()), dxbc: f(rows * c.ConvDim()),
 		dDt: f(rows * H), dDA: f(rows * H), spIn: f(H), dALog: make([]float64, H), dDtBias: make([]float64, H),
 	}
+	shared := newActivationScratch(c, batch, seq)
 	for i := range tb.layers {
 		tb.layers[i] = newActivations(c, batch, seq, true)
+		tb.layers[i].shareScratch(shared)
 	}
 	m.train = tb
 	return tb
 }
 
-// trainForward is Forward from a zero state without tracing, keeping every
-// layer's activations and the norms' statistics for backward; the logits
-// land in the returned buffers.
+// trainForward is Forward from a zero state without tracing and without the
+// LM head (nn.LMHeadLoss runs it by chunks), keeping every layer's activations
+// and the norms' statistics for backward.
 func (m *Model) trainForward(tokens []int32, batch, seq int) *trainBuffers {
 	c := m.Config
 	tb := m.trainBuffers(batch, seq)
@@ -256,7 +258,5 @@ func (m *Model) trainForward(tokens []int32, batch, seq int) *trainBuffers {
 		}
 	}
 	m.NormF.Forward(tb.normed, tb.rstd, tb.resid, rows)
-	// logits (rows, V) = norm_f_out (rows, D) · LMHeadᵀ (D, V)
-	m.LMHead.Forward(tb.logits, tb.normed, rows)
 	return tb
 }

@@ -132,6 +132,7 @@ func softmaxBackward(dp, p []float32) {
 // scaleHalf writes x = round(s·x), torch's mul.Scalar of a half tensor.
 func (m *Model) scaleHalf(x []float32, s float32) {
 	for i, v := range x {
-		x[i] = m.cast.RoundValue(s * v)
+		x[i] = s * v
 	}
+	m.cast.Round(x)
 }

@@ -1,10 +1,7 @@
 package neox
 
-// backward propagates trainBufs.dlogits through the model saved by
-// trainForward, adding parameter gradients into g's slices (+=) and writing
-// activation gradients (=); the residual stream's gradient dres accumulates
-// the branches of each block.
-func (m *Model) backward(g *Model, tokens []int32, batch, seq int) {
+// growGrads sizes the gradient buffers of trainBufs for (batch, seq).
+func (m *Model) growGrads(batch, seq int) {
 	c, tb := m.Config, &m.trainBufs
 	rows, h := batch*seq, c.HiddenSize
 	for _, buf := range []*[]float32{&tb.dres, &tb.dln, &tb.dmlp, &tb.dattn, &tb.dctx, &tb.dq, &tb.dk, &tb.dv} {
@@ -13,10 +10,15 @@ func (m *Model) backward(g *Model, tokens []int32, batch, seq int) {
 	tb.dqkv = grow(tb.dqkv, rows*3*h)
 	tb.dprobs = grow(tb.dprobs, batch*c.NumAttentionHeads*seq*seq)
 	tb.dh4 = grow(tb.dh4, rows*c.IntermediateSize)
+}
 
-	// logits = lnf·E_outᵀ: dlnf = dlogits·E_out, dE_out += dlogitsᵀ·lnf.
-	m.cast.Round(tb.dlogits) // autocast: the float32 CE's gradient re-enters the half logits
-	m.embedOut.Backward(tb.dln, g.embedOut.Weight, nil, tb.dlogits, tb.lnf, rows)
+// backward propagates trainBufs.dln = ∂loss/∂lnf, written by nn.LMHeadLoss into
+// the buffers of growGrads, through the model saved by trainForward, adding
+// parameter gradients into g's slices (+=) and writing activation gradients
+// (=); the residual stream's gradient dres accumulates the branches of each
+// block.
+func (m *Model) backward(g *Model, tokens []int32, batch, seq int) {
+	tb, rows := &m.trainBufs, batch*seq
 	// lnf = LN_f(x), x being the last block's output, still in m.act.x.
 	m.finalLN.Backward(tb.dres, g.finalLN.Weight, g.finalLN.Bias, tb.dln, m.act.x, tb.meanF, tb.rstd, rows)
 	for i := len(m.layers) - 1; i >= 0; i-- {

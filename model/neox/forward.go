@@ -46,20 +46,19 @@ type layerActs struct {
 
 // size (re)slices la's buffers for rows = batch·seq tokens whose attention
 // sees keys keys, with room for capacity keys in probs; train also sizes
-// the slices only training saves.
+// the slices only training saves, and leaves qkv, attnOut and mlpOut, which
+// the backward does not read, to the caller to share between layers.
 func (la *layerActs) size(c Config, batch, seq, keys, capacity int, train bool) {
 	rows, h, heads := batch*seq, c.HiddenSize, c.NumAttentionHeads
 	la.ln1 = grow(la.ln1, rows*h)
-	la.qkv = grow(la.qkv, rows*3*h)
 	la.q = grow(la.q, rows*h)
 	la.k = grow(la.k, rows*h)
 	la.v = grow(la.v, rows*h)
 	la.probs = grow(la.probs, batch*heads*seq*capacity)[:batch*heads*seq*keys]
 	la.ctx = grow(la.ctx, rows*h)
-	la.attnOut = grow(la.attnOut, rows*h)
 	la.pre = grow(la.pre, rows*c.IntermediateSize)
-	la.mlpOut = grow(la.mlpOut, rows*h)
 	if !train {
+		la.sizeUnsaved(c, rows)
 		la.ln2, la.h4 = la.ln1, la.pre
 		return
 	}
@@ -71,6 +70,15 @@ func (la *layerActs) size(c Config, batch, seq, keys, capacity int, train bool) 
 	if !c.UseParallelResidual {
 		la.mid = grow(la.mid, rows*h)
 	}
+}
+
+// sizeUnsaved (re)slices the buffers that the backward does not read, qkv,
+// attnOut and mlpOut, for rows tokens.
+func (la *layerActs) sizeUnsaved(c Config, rows int) {
+	h := c.HiddenSize
+	la.qkv = grow(la.qkv, rows*3*h)
+	la.attnOut = grow(la.attnOut, rows*h)
+	la.mlpOut = grow(la.mlpOut, rows*h)
 }
 
 // grow returns buf resliced to n elements, reallocated only if too small.
@@ -104,25 +112,25 @@ func (m *Model) Forward(tokens []int32, batch, seq int, state model.State) ([]fl
 func (m *Model) ForwardInto(logits []float32, tokens []int32, batch, seq int, state model.State) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, err := m.check(logits, tokens, batch, seq, state)
+	s, err := m.check(tokens, batch, seq, state)
 	if err != nil {
 		return err
+	}
+	if len(logits) < batch*seq*m.Config.VocabSize {
+		return fmt.Errorf("gpt_neox: logits has %d values, want batch·seq·vocab = %d", len(logits), batch*seq*m.Config.VocabSize)
 	}
 	m.forward(logits, tokens, batch, seq, s)
 	return nil
 }
 
 // check validates a Forward call and returns its *State (nil without one).
-func (m *Model) check(logits []float32, tokens []int32, batch, seq int, state model.State) (*State, error) {
+func (m *Model) check(tokens []int32, batch, seq int, state model.State) (*State, error) {
 	c := m.Config
 	if batch <= 0 || seq <= 0 {
 		return nil, fmt.Errorf("gpt_neox: empty input (batch %d, seq %d)", batch, seq)
 	}
 	if len(tokens) != batch*seq {
 		return nil, fmt.Errorf("gpt_neox: %d tokens for batch %d × seq %d", len(tokens), batch, seq)
-	}
-	if len(logits) < batch*seq*c.VocabSize {
-		return nil, fmt.Errorf("gpt_neox: logits has %d values, want batch·seq·vocab = %d", len(logits), batch*seq*c.VocabSize)
 	}
 	for i, t := range tokens {
 		if t < 0 || int(t) >= c.VocabSize {

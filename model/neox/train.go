@@ -13,8 +13,9 @@ import (
 // gradient scratch, grown to the largest call and reused.
 type trainBuffers struct {
 	layers           []layerActs
+	unsaved          layerActs // qkv, attnOut and mlpOut, which the backward does not read, shared by the layers
 	lnf, meanF, rstd []float32 // LN_f(x) (batch·seq, hidden), its row means and 1/σ (batch·seq)
-	logits, dlogits  []float32 // (batch·seq, vocab)
+	logits           []float32 // one chunk of logits, then their gradient (nn.LMHeadLoss): (≤ nn.LMHeadChunkRows, vocab)
 	targets          []int32   // next token per position, nn.IgnoreIndex at the last: (batch·seq)
 	dres             []float32 // ∂loss/∂x on the residual stream: (batch·seq, hidden)
 	dln              []float32 // gradient of a LayerNorm output: (batch·seq, hidden)
@@ -95,9 +96,8 @@ func (m *Model) LossAndGradTargets(tokens, targets []int32, batch, seq int, seed
 
 // lossAndGrad is LossAndGradTargets with m.mu held.
 func (m *Model) lossAndGrad(tokens, targets []int32, batch, seq int, seed float32, grads []model.Param) (float64, error) {
-	rows, c, tb := batch*seq, m.Config, &m.trainBufs
-	tb.logits = grow(tb.logits, max(rows, 0)*c.VocabSize)
-	if _, err := m.check(tb.logits, tokens, batch, seq, nil); err != nil {
+	rows, c := batch*seq, m.Config
+	if _, err := m.check(tokens, batch, seq, nil); err != nil {
 		return 0, err
 	}
 	if len(targets) != rows {
@@ -112,9 +112,14 @@ func (m *Model) lossAndGrad(tokens, targets []int32, batch, seq int, seed float3
 		return 0, err
 	}
 	m.trainForward(tokens, batch, seq)
-	loss := m.crossEntropy(targets, count, seed)
+	m.growGrads(batch, seq)
+	tb := &m.trainBufs
+	// logits = lnf·E_outᵀ, the loss, dlnf = dlogits·E_out and dE_out +=
+	// dlogitsᵀ·lnf, a chunk of rows at a time (head.go); under autocast the
+	// float32 CE's gradient re-enters the half logits rounded.
+	sum := nn.LMHeadLoss(&m.embedOut, tb.dln, g.embedOut.Weight, tb.lnf, targets, seed/float32(count), &tb.logits)
 	m.backward(g, tokens, batch, seq)
-	return loss, nil
+	return sum / float64(count), nil
 }
 
 // gradModel returns a Model whose parameter slices are the gradients in
@@ -165,8 +170,9 @@ func (m *Model) frozenGrads() *Model {
 	return g
 }
 
-// trainForward is forward without a cache, keeping every layer's
-// activations and the final LayerNorm's statistics for backward.
+// trainForward is forward without a cache and without the head (nn.LMHeadLoss
+// runs it by chunks), keeping every layer's activations and the final
+// LayerNorm's output and statistics for backward.
 func (m *Model) trainForward(tokens []int32, batch, seq int) {
 	c, tb := m.Config, &m.trainBufs
 	rows, h := batch*seq, c.HiddenSize
@@ -175,24 +181,14 @@ func (m *Model) trainForward(tokens []int32, batch, seq int) {
 		tb.layers = make([]layerActs, len(m.layers))
 	}
 	m.embed(tokens, batch, seq)
+	tb.unsaved.sizeUnsaved(c, rows) // shared by all layers
 	for i := range m.layers {
 		la := &tb.layers[i]
 		la.size(c, batch, seq, seq, seq, true)
+		la.qkv, la.attnOut, la.mlpOut = tb.unsaved.qkv, tb.unsaved.attnOut, tb.unsaved.mlpOut
 		m.block(i, la, la.k, la.v, batch, seq, 0, seq)
 	}
 	tb.lnf, tb.meanF, tb.rstd = grow(tb.lnf, rows*h), grow(tb.meanF, rows), grow(tb.rstd, rows)
-	m.head(tb.logits, tb.lnf, tb.meanF, tb.rstd, batch, seq)
-}
-
-// crossEntropy returns the mean cross-entropy of the logits against
-// targets, count of which are not ignored (nn.CrossEntropySum), and writes
-// trainBufs.dlogits = (seed/count)·∂(summed loss)/∂logits.
-func (m *Model) crossEntropy(targets []int32, count int, seed float32) float64 {
-	tb := &m.trainBufs
-	tb.dlogits = grow(tb.dlogits, len(targets)*m.Config.VocabSize)
-	sum, _, err := nn.CrossEntropySum(tb.dlogits, tb.logits, targets, m.Config.VocabSize, seed/float32(count))
-	if err != nil { // the targets were checked
-		panic(err)
-	}
-	return sum / float64(count)
+	m.finalLN.Forward(tb.lnf, tb.meanF, tb.rstd, m.act.x, rows)
+	m.trace(-1, "final_layer_norm_out", tb.lnf, batch, seq, h)
 }
