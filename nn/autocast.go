@@ -64,6 +64,40 @@ func (a Autocast) RoundValue(v float32) float32 {
 	return v
 }
 
+// Pack stores x, whose values are already in the format (the output of a
+// half op), as their 16-bit encodings in dst: bf16 or IEEE binary16 bits.
+// The round trip through Unpack is exact, so a saved activation costs half
+// the memory of its float32 slice and reads back bit for bit. It panics
+// when off (there is no 16-bit format) or when the lengths differ.
+func (a Autocast) Pack(dst []uint16, x []float32) {
+	if len(dst) != len(x) {
+		panic(fmt.Sprintf("nn.Autocast.Pack: %d values into %d", len(x), len(dst)))
+	}
+	switch a {
+	case AutocastBF16:
+		half.BF16FromF32s(unsafe.Slice((*half.BF16)(unsafe.SliceData(dst)), len(dst)), x)
+	case AutocastF16:
+		half.F16FromF32s(unsafe.Slice((*half.F16)(unsafe.SliceData(dst)), len(dst)), x)
+	default:
+		panic(fmt.Sprintf("nn.Autocast.Pack: no 16-bit format for %v", a))
+	}
+}
+
+// Unpack widens the encodings Pack wrote back to float32 into x.
+func (a Autocast) Unpack(x []float32, src []uint16) {
+	if len(src) != len(x) {
+		panic(fmt.Sprintf("nn.Autocast.Unpack: %d values into %d", len(src), len(x)))
+	}
+	switch a {
+	case AutocastBF16:
+		half.F32sFromBF16(x, unsafe.Slice((*half.BF16)(unsafe.SliceData(src)), len(src)))
+	case AutocastF16:
+		half.F32sFromF16(x, unsafe.Slice((*half.F16)(unsafe.SliceData(src)), len(src)))
+	default:
+		panic(fmt.Sprintf("nn.Autocast.Unpack: no 16-bit format for %v", a))
+	}
+}
+
 // Gemm computes the autocast matrix product
 //
 //	C = round(alpha·op(round(A))·op(round(B)) + beta·C)

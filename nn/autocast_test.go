@@ -192,6 +192,35 @@ func TestAutocastRound(t *testing.T) {
 	}
 }
 
+// TestAutocastPackRoundTrip checks that Pack and Unpack carry half values
+// (specials, subnormals and the extremes included) bit for bit, and that
+// Pack stores the format's encoding: 1.0 is 0x3f80 in bf16, 0x3c00 in f16.
+func TestAutocastPackRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, c := range []struct {
+		a   Autocast
+		one uint16
+	}{{AutocastBF16, 0x3f80}, {AutocastF16, 0x3c00}} {
+		x := []float32{1, -0.0, float32(math.Inf(1)), float32(math.Inf(-1)), 65504, 6e-8, -3.3895314e38}
+		for range 1000 {
+			x = append(x, float32(r.NormFloat64()*math.Pow(2, float64(r.IntN(40)-20))))
+		}
+		c.a.Round(x)
+		packed := make([]uint16, len(x))
+		c.a.Pack(packed, x)
+		if packed[0] != c.one {
+			t.Errorf("%v: 1.0 packs to %#04x, want %#04x", c.a, packed[0], c.one)
+		}
+		back := make([]float32, len(x))
+		c.a.Unpack(back, packed)
+		for i := range x {
+			if math.Float32bits(back[i]) != math.Float32bits(x[i]) {
+				t.Fatalf("%v: value %d: %v → %#04x → %v", c.a, i, x[i], packed[i], back[i])
+			}
+		}
+	}
+}
+
 // TestLinearAutocast checks a Linear under autocast against the float64
 // oracle of the rounded operands: y = round(x̃·W̃ᵀ + b̃), dx = round(d̃y·W̃),
 // dW += round(d̃yᵀ·x̃), db += round(Σ d̃y); and that dW nil skips the weight

@@ -27,11 +27,18 @@ func (m *Model) backward(g *gradTensors, tb *trainBuffers, tokens []int32) {
 //	out = x + Mixer(RMSNorm(x))  →  dx = dout + RMSNormᵀ(Mixerᵀ(dout))
 func (b *block) backward(g *blockGrads, a *activations, tb *trainBuffers) {
 	rows := tb.batch * tb.seq
-	// recompute the buffers the layers share, as the forward computed them:
-	// h = RMSNorm(x) (the saved 1/rms is unchanged) and u = SiLU(conv), half
+	// restore the buffers the layers share, as the forward computed them:
+	// the packed half activations, h = RMSNorm(x) (the saved 1/rms is
+	// unchanged), conv = conv1d(x) + b_conv and u = SiLU(conv), both half,
+	// and δ_low
+	mx, di := &b.mixer, b.mixer.scan.DInner
+	a.unpack(mx.cast)
 	b.norm.Forward(a.hidden, nil, a.resid, rows)
+	mx.convFor().Forward(a.convPre, di, a.xz, 2*di, tb.batch, tb.seq, nil)
+	mx.cast.Round(a.convPre)
 	nn.SiLU(a.u, a.convPre)
-	b.mixer.cast.Round(a.u)
+	mx.cast.Round(a.u)
+	mx.packDtLow(a, rows)
 	b.mixer.backward(g, a, tb)
 	b.norm.Backward(tb.dnorm, g.norm, tb.dnormed, a.resid, a.rstd, rows)
 	for j, v := range tb.dnorm {

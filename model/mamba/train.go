@@ -186,7 +186,7 @@ type trainBuffers struct {
 	batch, seq     int
 	cast           nn.Autocast   // the format they were made for: autocast keeps yPre per layer
 	layers         []activations // layer i's: resid is its input, hidden its norm output
-	hidden, u      []float32     // every layer's hidden (batch, seq, DModel) and u (batch, seq, DInner), recomputed for its backward
+	work           activations   // the buffers the layers share (see activations)
 	resid          []float32     // the last block's output: (batch, seq, DModel)
 	normed         []float32     // norm_f output: (batch, seq, DModel)
 	rstd           []float32     // norm_f's 1/rms: (batch, seq)
@@ -214,15 +214,16 @@ func (m *Model) trainBuffers(batch, seq int) *trainBuffers {
 	f := func(n int) []float32 { return make([]float32, n) }
 	tb := &trainBuffers{
 		batch: batch, seq: seq, cast: m.cast, layers: make([]activations, c.NLayer),
-		hidden: f(rows * d), u: f(rows * di),
-		resid: f(rows * d), normed: f(rows * d), rstd: f(rows), mixOut: f(rows * d),
+		work:  newActivations(c, rows),
+		normed: f(rows * d), rstd: f(rows), mixOut: f(rows * d),
 		dres: f(rows * d), dnormed: f(rows * d), dnorm: f(rows * d),
 		dy: f(rows * di), du: f(rows * di), duX: f(rows * di), ddelta: f(rows * di),
 		dxdbl: f(rows * (c.DtRank + 2*c.DState)), ddtLow: f(rows * c.DtRank), dxz: f(rows * 2 * di), dA: f(di * c.DState),
 	}
+	tb.work.convPre = f(rows * di) // SiLU's backward reads it: not u's alias here
+	tb.resid = tb.work.resid       // unused by the layers, which keep their own
 	for i := range tb.layers {
-		tb.layers[i] = newActivations(c, rows, true, m.cast != nn.AutocastOff)
-		tb.layers[i].hidden, tb.layers[i].u = tb.hidden, tb.u
+		tb.layers[i] = newLayerActivations(c, rows, tb.work, m.cast)
 	}
 	m.train = tb
 	return tb
@@ -247,6 +248,7 @@ func (m *Model) trainForward(tokens []int32, batch, seq int) *trainBuffers {
 		// h = RMSNorm(resid), saving 1/rms
 		l.norm.Forward(a.hidden, a.rstd, a.resid, rows)
 		l.mixer.forward(tb.mixOut, a.hidden, a, batch, seq, nil, nil)
+		a.pack(m.cast)
 		// next block's input = resid + Mixer(h), in float32 (residual_in_fp32)
 		next := tb.resid
 		if i+1 < len(tb.layers) {
