@@ -42,13 +42,16 @@ type layerActs struct {
 	pre     []float32 // half: ln2·W_1ᵀ + b_1: (batch·seq, intermediate)
 	h4      []float32 // half: gelu(pre): (batch·seq, intermediate)
 	mlpOut  []float32 // half: h4·W_2ᵀ + b_2 (+ attnOut when parallel, added in half): (batch·seq, hidden)
+	// packed holds v, probs, ctx, pre and h4 in the autocast format while
+	// training under autocast (those five are then the shared work slices
+	// of trainBuffers); nil otherwise.
+	packed *packedActs
 }
 
-// size (re)slices la's buffers for rows = batch·seq tokens whose attention
-// sees keys keys, with room for capacity keys in probs; train also sizes
-// the slices only training saves, and leaves qkv, attnOut and mlpOut, which
-// the backward does not read, to the caller to share between layers.
-func (la *layerActs) size(c Config, batch, seq, keys, capacity int, train bool) {
+// size (re)slices la's buffers for an inference pass over rows =
+// batch·seq tokens whose attention sees keys keys, with room for capacity
+// keys in probs; ln2 aliases ln1 and h4 aliases pre.
+func (la *layerActs) size(c Config, batch, seq, keys, capacity int) {
 	rows, h, heads := batch*seq, c.HiddenSize, c.NumAttentionHeads
 	la.ln1 = grow(la.ln1, rows*h)
 	la.q = grow(la.q, rows*h)
@@ -57,28 +60,10 @@ func (la *layerActs) size(c Config, batch, seq, keys, capacity int, train bool) 
 	la.probs = grow(la.probs, batch*heads*seq*capacity)[:batch*heads*seq*keys]
 	la.ctx = grow(la.ctx, rows*h)
 	la.pre = grow(la.pre, rows*c.IntermediateSize)
-	if !train {
-		la.sizeUnsaved(c, rows)
-		la.ln2, la.h4 = la.ln1, la.pre
-		return
-	}
-	la.xIn = grow(la.xIn, rows*h)
-	la.mean1, la.rstd1 = grow(la.mean1, rows), grow(la.rstd1, rows)
-	la.mean2, la.rstd2 = grow(la.mean2, rows), grow(la.rstd2, rows)
-	la.ln2 = grow(la.ln2, rows*h)
-	la.h4 = grow(la.h4, rows*c.IntermediateSize)
-	if !c.UseParallelResidual {
-		la.mid = grow(la.mid, rows*h)
-	}
-}
-
-// sizeUnsaved (re)slices the buffers that the backward does not read, qkv,
-// attnOut and mlpOut, for rows tokens.
-func (la *layerActs) sizeUnsaved(c Config, rows int) {
-	h := c.HiddenSize
 	la.qkv = grow(la.qkv, rows*3*h)
 	la.attnOut = grow(la.attnOut, rows*h)
 	la.mlpOut = grow(la.mlpOut, rows*h)
+	la.ln2, la.h4 = la.ln1, la.pre
 }
 
 // grow returns buf resliced to n elements, reallocated only if too small.
@@ -181,7 +166,7 @@ func (m *Model) forward(logits []float32, tokens []int32, batch, seq int, s *Sta
 	a := &m.act
 	a.x = grow(a.x, rows*h)
 	la := &a.shared
-	la.size(c, batch, seq, past+seq, capacity, false)
+	la.size(c, batch, seq, past+seq, capacity)
 
 	m.embed(tokens, batch, seq)
 	for i := range m.layers {

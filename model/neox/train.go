@@ -12,21 +12,22 @@ import (
 // trainBuffers are LossAndGrad's activations (one set per layer) and
 // gradient scratch, grown to the largest call and reused.
 type trainBuffers struct {
-	layers           []layerActs
-	unsaved          layerActs // qkv, attnOut and mlpOut, which the backward does not read, shared by the layers
-	lnf, meanF, rstd []float32 // LN_f(x) (batch·seq, hidden), its row means and 1/σ (batch·seq)
-	logits           []float32 // one chunk of logits, then their gradient (nn.LMHeadLoss): (≤ nn.LMHeadChunkRows, vocab)
-	targets          []int32   // next token per position, nn.IgnoreIndex at the last: (batch·seq)
-	dres             []float32 // ∂loss/∂x on the residual stream: (batch·seq, hidden)
-	dln              []float32 // gradient of a LayerNorm output: (batch·seq, hidden)
-	dmlp, dattn      []float32 // the MLP's and attention's contribution to dres: (batch·seq, hidden)
-	dbranch          []float32 // autocast: round(dres), the gradient of a half branch output: (batch·seq, hidden)
-	dctx             []float32 // (batch·seq, hidden)
-	dqkv             []float32 // (batch·seq, 3·hidden)
-	dq, dk, dv       []float32 // (batch, heads, seq, headSize)
-	dprobs           []float32 // (batch, heads, seq, seq)
-	dh4              []float32 // (batch·seq, intermediate)
-	frozen           *Model    // the gradient model of a frozen base (frozenGrads), built once
+	layers           []layerActs // per layer, for cast (trainacts.go)
+	cast             nn.Autocast // the format layers were sized for
+	work             layerActs   // the buffers the layers share (trainacts.go)
+	lnf, meanF, rstd []float32   // LN_f(x) (batch·seq, hidden), its row means and 1/σ (batch·seq)
+	logits           []float32   // one chunk of logits, then their gradient (nn.LMHeadLoss): (≤ nn.LMHeadChunkRows, vocab)
+	targets          []int32     // next token per position, nn.IgnoreIndex at the last: (batch·seq)
+	dres             []float32   // ∂loss/∂x on the residual stream: (batch·seq, hidden)
+	dln              []float32   // gradient of a LayerNorm output: (batch·seq, hidden)
+	dmlp, dattn      []float32   // the MLP's and attention's contribution to dres: (batch·seq, hidden)
+	dbranch          []float32   // autocast: round(dres), the gradient of a half branch output: (batch·seq, hidden)
+	dctx             []float32   // (batch·seq, hidden)
+	dqkv             []float32   // (batch·seq, 3·hidden)
+	dq, dk, dv       []float32   // (batch, heads, seq, headSize)
+	dprobs           []float32   // (batch, heads, seq, seq)
+	dh4              []float32   // (batch·seq, intermediate)
+	frozen           *Model      // the gradient model of a frozen base (frozenGrads), built once
 }
 
 // NewGrads returns zeroed gradients with the names and shapes of Params,
@@ -177,16 +178,16 @@ func (m *Model) trainForward(tokens []int32, batch, seq int) {
 	c, tb := m.Config, &m.trainBufs
 	rows, h := batch*seq, c.HiddenSize
 	m.act.x = grow(m.act.x, rows*h)
-	if len(tb.layers) != len(m.layers) {
-		tb.layers = make([]layerActs, len(m.layers))
+	if len(tb.layers) != len(m.layers) || tb.cast != m.cast {
+		tb.layers, tb.cast = make([]layerActs, len(m.layers)), m.cast
 	}
 	m.embed(tokens, batch, seq)
-	tb.unsaved.sizeUnsaved(c, rows) // shared by all layers
+	tb.work.sizeWork(c, batch, seq, m.cast)
 	for i := range m.layers {
 		la := &tb.layers[i]
-		la.size(c, batch, seq, seq, seq, true)
-		la.qkv, la.attnOut, la.mlpOut = tb.unsaved.qkv, tb.unsaved.attnOut, tb.unsaved.mlpOut
+		la.sizeTrain(c, batch, seq, m.cast, &tb.work)
 		m.block(i, la, la.k, la.v, batch, seq, 0, seq)
+		la.pack(m.cast)
 	}
 	tb.lnf, tb.meanF, tb.rstd = grow(tb.lnf, rows*h), grow(tb.meanF, rows), grow(tb.rstd, rows)
 	m.finalLN.Forward(tb.lnf, tb.meanF, tb.rstd, m.act.x, rows)
