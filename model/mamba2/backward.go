@@ -25,13 +25,18 @@ func (m *Model) backward(g *gradTensors, tb *trainBuffers, tokens []int32) {
 //
 //	out = x + Mixer(RMSNorm(x))  →  dx = dout + RMSNormᵀ(Mixerᵀ(dout))
 func (b *Block) backward(g *blockWeights, a *activations, tb *trainBuffers) {
-	rows, cd := a.batch*a.seq, b.Mixer.cfg.ConvDim()
-	// recompute the buffers the layers share, as the forward computed them:
-	// normed = RMSNorm(x) (the saved 1/rms is unchanged) and xBC = R(SiLU(conv))
+	mx, c := &b.Mixer, b.Mixer.cfg
+	rows, cd, dI, dp := a.batch*a.seq, c.ConvDim(), c.DInner(), c.DInProj()
+	// restore the buffers the layers share, as the forward computed them:
+	// the packed half activations, normed = RMSNorm(x) (the saved 1/rms is
+	// unchanged), conv = R(conv1d(xBC) + b) and xBC = R(SiLU(conv))
+	a.unpack(mx.cast)
 	b.Norm.Forward(a.normed, nil, a.resid, rows)
+	mx.castConv().Forward(a.convPre, cd, a.zxbcdt[dI:], dp, a.batch, a.seq, nil)
+	mx.cast.Round(a.convPre[:rows*cd])
 	nn.SiLU(a.xbc[:rows*cd], a.convPre[:rows*cd])
-	b.Mixer.cast.Round(a.xbc[:rows*cd])
-	b.Mixer.backward(g, a, tb)
+	mx.cast.Round(a.xbc[:rows*cd])
+	mx.backward(g, a, tb)
 	b.Norm.Backward(tb.dnorm, g.norm, tb.dnormed, a.resid, a.rstd, rows)
 	for j, v := range tb.dnorm[:len(a.resid)] {
 		tb.dres[j] += v

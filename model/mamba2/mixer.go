@@ -189,10 +189,15 @@ func (mx *Mixer) ssdArgs(a *activations) (nn.SSDInputs, nn.SSDDims) {
 // reused by every call of that shape. All are float32 slices; under autocast
 // zxbcdt, convPre, xbc, y, yGated and mixOut hold half values. Forward
 // keeps one set and lets convPre alias xbc and yGated alias y (the ops then run
-// in place); LossAndGrad keeps one set per layer with convPre and yGated
-// distinct, which is what the backward reads (see backward.go), except for
-// normed, xbc, mixOut and ssmZero, which all layers share
-// (activationScratch): the backward recomputes normed and xbc.
+// in place). LossAndGrad keeps one set per layer (newTrainActivations) with
+// what the backward reads and cannot cheaply recompute: resid, the norms'
+// statistics, Δ, Δ·A, and zxbcdt, y and yGated, in float32 or, under
+// autocast, packed into their 16-bit encodings (half values round-trip
+// exactly; torch autocast likewise keeps half tensors for backward). The
+// layers share one set of the rest (activationScratch): normed, convPre and
+// xbc, which the backward recomputes (an RMSNorm, the depthwise conv and a
+// SiLU), mixOut, which it does not read, the zero SSM state, and under
+// autocast the float32 slices the packed three are unpacked into.
 type activations struct {
 	batch, seq int
 	resid      []float32 // residual stream (training: the block's input): (batch, seq, DModel)
@@ -208,6 +213,16 @@ type activations struct {
 	mixOut     []float32 // mixer output: (batch, seq, DModel)
 	ssmZero    []float32 // zero initial SSM state for calls without State: (batch, H, P, N)
 	aNeg       []float32 // A = −exp(A_log) of the running layer: (H)
+	// packed holds zxbcdt, y and yGated in the autocast format while
+	// training under autocast (the three are then shared scratch); nil
+	// otherwise.
+	packed *packedActivations
+}
+
+// packedActivations are a layer's half activations as 16-bit encodings
+// (nn.Autocast.Pack), with the shapes of their float32 slices.
+type packedActivations struct {
+	zxbcdt, y, yGated []uint16
 }
 
 // activations returns the buffers for (batch, seq), reusing the two most
@@ -220,16 +235,13 @@ func (m *Model) activations(batch, seq int) *activations {
 			return a
 		}
 	}
-	a := newActivations(m.Config, batch, seq, false)
+	a := newActivations(m.Config, batch, seq)
 	m.acts = append([]*activations{a}, m.acts[:min(len(m.acts), 1)]...)
 	return a
 }
 
-// newActivations allocates the buffers of one (batch, seq) shape; with train
-// set, the ones the backward needs are kept apart, the norms' statistics are
-// saved, and normed, xbc, mixOut and ssmZero are left nil for the caller to
-// share between layers (shareScratch).
-func newActivations(c Config, batch, seq int, train bool) *activations {
+// newActivations allocates Forward's buffers of one (batch, seq) shape.
+func newActivations(c Config, batch, seq int) *activations {
 	rows := batch * seq
 	a := &activations{
 		batch: batch, seq: seq,
@@ -240,26 +252,66 @@ func newActivations(c Config, batch, seq int, train bool) *activations {
 		y:      make([]float32, rows*c.DInner()),
 		aNeg:   make([]float32, c.NHeads()),
 	}
-	if train {
-		a.rstd = make([]float32, rows)
-		a.convPre = make([]float32, rows*c.ConvDim())
-		a.yGated = make([]float32, rows*c.DInner())
-		a.rstdGated = make([]float32, rows*c.NGroups)
-		return a
-	}
 	a.shareScratch(newActivationScratch(c, batch, seq))
 	a.convPre, a.yGated = a.xbc, a.y
 	return a
 }
 
-// activationScratch are the activations a training step shares between its
-// layers: normed and xbc, which the backward recomputes (an RMSNorm and a
-// SiLU), the mixer output, which it does not read, and the zero SSM state.
-type activationScratch struct {
-	normed, xbc, mixOut, ssmZero []float32
+// newTrainActivations allocates one layer's training buffers, sharing s's:
+// zxbcdt, y and yGated of its own in float32, or packed under autocast.
+func newTrainActivations(c Config, batch, seq int, cast nn.Autocast, s activationScratch) *activations {
+	rows := batch * seq
+	f := func(n int) []float32 { return make([]float32, n) }
+	a := &activations{
+		batch: batch, seq: seq,
+		resid: f(rows * c.DModel), rstd: f(rows),
+		dt: f(rows * c.NHeads()), dA: f(rows * c.NHeads()),
+		rstdGated: f(rows * c.NGroups),
+		aNeg:      f(c.NHeads()),
+	}
+	a.shareScratch(s)
+	a.convPre = s.convPre
+	if cast == nn.AutocastOff {
+		a.zxbcdt, a.y, a.yGated = f(rows*c.DInProj()), f(rows*c.DInner()), f(rows*c.DInner())
+		return a
+	}
+	h := func(n int) []uint16 { return make([]uint16, n) }
+	a.zxbcdt, a.y, a.yGated = s.zxbcdt, s.y, s.yGated
+	a.packed = &packedActivations{zxbcdt: h(len(s.zxbcdt)), y: h(len(s.y)), yGated: h(len(s.yGated))}
+	return a
 }
 
-// newActivationScratch allocates the shared buffers of one (batch, seq) shape.
+// pack stores the layer's half activations after its forward (a no-op
+// outside autocast training).
+func (a *activations) pack(cast nn.Autocast) {
+	if p := a.packed; p != nil {
+		cast.Pack(p.zxbcdt, a.zxbcdt)
+		cast.Pack(p.y, a.y)
+		cast.Pack(p.yGated, a.yGated)
+	}
+}
+
+// unpack restores what pack stored into the shared float32 slices before
+// the layer's backward.
+func (a *activations) unpack(cast nn.Autocast) {
+	if p := a.packed; p != nil {
+		cast.Unpack(a.zxbcdt, p.zxbcdt)
+		cast.Unpack(a.y, p.y)
+		cast.Unpack(a.yGated, p.yGated)
+	}
+}
+
+// activationScratch are the buffers a training step shares between its
+// layers (see activations): normed, convPre and xbc, mixOut and the zero SSM
+// state, and under autocast zxbcdt, y and yGated. Forward uses normed, xbc,
+// mixOut and ssmZero.
+type activationScratch struct {
+	normed, xbc, mixOut, ssmZero []float32
+	convPre, zxbcdt, y, yGated   []float32 // training only (newTrainScratch)
+}
+
+// newActivationScratch allocates Forward's shared buffers of one (batch,
+// seq) shape.
 func newActivationScratch(c Config, batch, seq int) activationScratch {
 	rows := batch * seq
 	return activationScratch{
@@ -268,6 +320,18 @@ func newActivationScratch(c Config, batch, seq int) activationScratch {
 		mixOut:  make([]float32, rows*c.DModel),
 		ssmZero: make([]float32, batch*c.NHeads()*c.HeadDim*c.DState),
 	}
+}
+
+// newTrainScratch allocates a training step's shared buffers for cast.
+func newTrainScratch(c Config, batch, seq int, cast nn.Autocast) activationScratch {
+	rows := batch * seq
+	s := newActivationScratch(c, batch, seq)
+	s.convPre = make([]float32, rows*c.ConvDim())
+	if cast != nn.AutocastOff {
+		s.zxbcdt = make([]float32, rows*c.DInProj())
+		s.y, s.yGated = make([]float32, rows*c.DInner()), make([]float32, rows*c.DInner())
+	}
+	return s
 }
 
 // shareScratch points a's shared buffers at s.

@@ -186,6 +186,7 @@ func shapeSize(shape []int) int {
 // replaces them.
 type trainBuffers struct {
 	batch, seq     int
+	cast           nn.Autocast    // the format they were made for
 	layers         []*activations // layer i's; layers[i].resid is its input
 	resid          []float32      // the last block's output: (batch, seq, DModel)
 	normed         []float32      // norm_f output: (batch, seq, DModel)
@@ -204,23 +205,22 @@ type trainBuffers struct {
 // trainBuffers returns the buffers for (batch, seq), reusing the last ones
 // when the shape is the same.
 func (m *Model) trainBuffers(batch, seq int) *trainBuffers {
-	if tb := m.train; tb != nil && tb.batch == batch && tb.seq == seq {
+	if tb := m.train; tb != nil && tb.batch == batch && tb.seq == seq && tb.cast == m.cast {
 		return tb
 	}
 	c := m.Config
 	rows, D, dI, H := batch*seq, c.DModel, c.DInner(), c.NHeads()
 	f := func(n int) []float32 { return make([]float32, n) }
 	tb := &trainBuffers{
-		batch: batch, seq: seq, layers: make([]*activations, c.NLayer),
+		batch: batch, seq: seq, cast: m.cast, layers: make([]*activations, c.NLayer),
 		resid: f(rows * D), normed: f(rows * D), rstd: f(rows),
 		dres: f(rows * D), dnormed: f(rows * D), dnorm: f(rows * D),
 		dyGated: f(rows * dI), dy: f(rows * dI), dzxbcdt: f(rows * c.DInProj()), dxbc: f(rows * c.ConvDim()),
 		dDt: f(rows * H), dDA: f(rows * H), spIn: f(H), dALog: make([]float64, H), dDtBias: make([]float64, H),
 	}
-	shared := newActivationScratch(c, batch, seq)
+	shared := newTrainScratch(c, batch, seq, m.cast)
 	for i := range tb.layers {
-		tb.layers[i] = newActivations(c, batch, seq, true)
-		tb.layers[i].shareScratch(shared)
+		tb.layers[i] = newTrainActivations(c, batch, seq, m.cast, shared)
 	}
 	m.train = tb
 	return tb
@@ -248,6 +248,7 @@ func (m *Model) trainForward(tokens []int32, batch, seq int) *trainBuffers {
 		// normed = RMSNorm(resid), saving 1/rms
 		b.Norm.Forward(a.normed, a.rstd, a.resid, rows)
 		b.Mixer.forward(a, m.ws, nil, nil)
+		a.pack(m.cast)
 		// next block's input = resid + mixer(normed)
 		next := tb.resid
 		if i+1 < len(tb.layers) {
