@@ -127,12 +127,11 @@ func (a Autocast) Gemm(transA, transB bool, m, n, k int, alpha float32, A []floa
 	}
 	switch a {
 	case AutocastBF16:
-		ha, hb := getHalf(rowsA*colsA), getHalf(rowsB*colsB)
-		packBF16(*ha, A, rowsA, colsA, lda)
+		hb := getHalf(rowsB * colsB)
 		packBF16(*hb, B, rowsB, colsB, ldb)
-		kernel.SgemmBF16(transA, transB, m, n, k, alpha, *ha, colsA, *hb, colsB, beta, C, ldc)
-		putHalf(ha)
+		gemmBF16PackedB(transA, transB, m, n, k, alpha, A, lda, *hb, colsB, beta, C, ldc)
 		putHalf(hb)
+		return
 	case AutocastF16:
 		fa, fb := GetScratch(rowsA*colsA), GetScratch(rowsB*colsB)
 		packRounded(*fa, A, rowsA, colsA, lda, a)
@@ -145,6 +144,22 @@ func (a Autocast) Gemm(transA, transB bool, m, n, k int, alpha float32, A []floa
 	}
 	for i := 0; i < m; i++ {
 		a.Round(C[i*ldc : i*ldc+n])
+	}
+}
+
+// gemmBF16PackedB is the bf16 case of Gemm with B already packed in bf16
+// (leading dimension ldb): C = round(alpha·op(round(A))·op(B) + beta·C).
+func gemmBF16PackedB(transA, transB bool, m, n, k int, alpha float32, A []float32, lda int, B []uint16, ldb int, beta float32, C []float32, ldc int) {
+	rowsA, colsA := m, k
+	if transA {
+		rowsA, colsA = k, m
+	}
+	ha := getHalf(rowsA * colsA)
+	packBF16(*ha, A, rowsA, colsA, lda)
+	kernel.SgemmBF16(transA, transB, m, n, k, alpha, *ha, colsA, B, ldb, beta, C, ldc)
+	putHalf(ha)
+	for i := 0; i < m; i++ {
+		AutocastBF16.Round(C[i*ldc : i*ldc+n])
 	}
 }
 

@@ -53,6 +53,13 @@ func (cv CausalConv1d) Forward(out []float32, ldo int, x []float32, ldx int, bat
 		panic(fmt.Sprintf("nn.CausalConv1d.Forward: bad sizes batch %d seq %d channels %d ldx %d ldo %d len(x) %d len(out) %d len(state) %d",
 			batch, seq, ch, ldx, ldo, len(x), len(out), len(state)))
 	}
+	cv.forward(out, ldo, x, ldx, batch, seq, state)
+}
+
+// forwardGo is Forward on checked arguments, in Go: the readable twin of
+// the C kernel (conv1d.c) that the cgo build runs when state is nil.
+func (cv CausalConv1d) forwardGo(out []float32, ldo int, x []float32, ldx int, batch, seq int, state []float32) {
+	ch, w := cv.Channels, cv.Width
 	for b := 0; b < batch; b++ {
 		xb := x[b*seq*ldx:]
 		ob := out[b*seq*ldo:]

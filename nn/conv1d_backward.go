@@ -27,6 +27,13 @@ func (cv CausalConv1d) Backward(dx []float32, lddx int, dW, dBias, dout []float3
 		panic(fmt.Sprintf("nn.CausalConv1d.Backward: bad sizes batch %d seq %d channels %d width %d lddx %d lddo %d ldx %d",
 			batch, seq, ch, w, lddx, lddo, ldx))
 	}
+	cv.backward(dx, lddx, dW, dBias, dout, lddo, x, ldx, batch, seq)
+}
+
+// backwardGo is Backward on checked arguments, in Go: the readable twin of
+// the C kernel (conv1d.c) that the cgo build runs.
+func (cv CausalConv1d) backwardGo(dx []float32, lddx int, dW, dBias, dout []float32, lddo int, x []float32, ldx int, batch, seq int) {
+	ch, w := cv.Channels, cv.Width
 	for b := 0; b < batch; b++ {
 		xb, dxb, gb := x[b*seq*ldx:], dx[b*seq*lddx:], dout[b*seq*lddo:]
 		for s := 0; s < seq; s++ {

@@ -20,6 +20,9 @@ type Linear struct {
 	Out    int       // output features
 	LoRA   *LoRA     // adapter adding s·(x·Aᵀ)·Bᵀ to y (lora.go); nil for none
 	Cast   Autocast  // the autocast format of the products; AutocastOff for float32
+	// packedW is Weight rounded to bf16 once for a run of products that
+	// would each round it again (LMHeadLoss's chunks); nil otherwise.
+	packedW []uint16
 }
 
 // NewLinear checks the shapes of weight (out, in) and the optional bias (out)
@@ -59,7 +62,7 @@ func (l Linear) Forward(y, x []float32, rows int) {
 		beta = 1
 	}
 	// y (rows, Out) = x (rows, In) · Wᵀ (In, Out) + beta·y
-	l.Cast.Gemm(false, true, rows, l.Out, l.In, 1, x, l.In, l.Weight, l.In, beta, y, l.Out)
+	l.weightGemm(true, rows, l.Out, l.In, x, l.In, beta, y, l.Out)
 	if l.LoRA != nil {
 		l.LoRA.Forward(y, x, rows, l.Cast) // y += s·(dropout(x)·Aᵀ)·Bᵀ
 	}
@@ -84,7 +87,7 @@ func (l Linear) Backward(dx, dW, db, dy, x []float32, rows int) {
 	}
 	if dx != nil {
 		// dx (rows, In) = dy (rows, Out) · W (Out, In)
-		l.Cast.Gemm(false, false, rows, l.In, l.Out, 1, dy, l.Out, l.Weight, l.In, 0, dx, l.In)
+		l.weightGemm(false, rows, l.In, l.Out, dy, l.Out, 0, dx, l.In)
 	}
 	if dW != nil {
 		// dW (Out, In) += dyᵀ (Out, rows) · x (rows, In)
@@ -101,6 +104,24 @@ func (l Linear) Backward(dx, dW, db, dy, x []float32, rows int) {
 		}
 		l.LoRA.Backward(dx, gA, gB, dy, x, rows, l.Cast) // dx += s·(dy·B)·A; dA, dB while training
 	}
+}
+
+// weightGemm is the product C = A·op(W) + beta·C of Forward (W transposed)
+// and Backward, Cast.Gemm with the weight as B, taken from packedW when set.
+func (l Linear) weightGemm(transW bool, m, n, k int, A []float32, lda int, beta float32, C []float32, ldc int) {
+	if l.packedW != nil {
+		gemmBF16PackedB(false, transW, m, n, k, 1, A, lda, l.packedW, l.In, beta, C, ldc)
+		return
+	}
+	l.Cast.Gemm(false, transW, m, n, k, 1, A, lda, l.Weight, l.In, beta, C, ldc)
+}
+
+// withPackedWeight returns a copy of l (Cast bf16) whose products take its
+// weight from buf, filled here with the weight rounded to bf16.
+func (l Linear) withPackedWeight(buf []uint16) Linear {
+	packBF16(buf, l.Weight, l.Out, l.In, l.In)
+	l.packedW = buf
+	return l
 }
 
 // accumulateGemm adds a parameter gradient computed by an autocast product:

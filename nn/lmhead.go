@@ -57,6 +57,13 @@ func LMHeadLoss(head *Linear, dx, dW, x []float32, targets []int32, scale float3
 		clear(*dWSum)
 		dWChunk = nil
 	}
+	if head.Cast == AutocastBF16 && nChunks > 1 {
+		// every chunk's two products read the same rounded weight: round it once
+		w := getHalf(vocab * in)
+		defer putHalf(w)
+		h := head.withPackedWeight(*w)
+		head = &h
+	}
 	var sum float64
 	losses := make([]float64, chunk)
 	for c := range nChunks {
