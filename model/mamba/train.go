@@ -214,7 +214,7 @@ func (m *Model) trainBuffers(batch, seq int) *trainBuffers {
 	f := func(n int) []float32 { return make([]float32, n) }
 	tb := &trainBuffers{
 		batch: batch, seq: seq, cast: m.cast, layers: make([]activations, c.NLayer),
-		work:  newActivations(c, rows),
+		work:   newActivations(c, rows),
 		normed: f(rows * d), rstd: f(rows), mixOut: f(rows * d),
 		dres: f(rows * d), dnormed: f(rows * d), dnorm: f(rows * d),
 		dy: f(rows * di), du: f(rows * di), duX: f(rows * di), ddelta: f(rows * di),
