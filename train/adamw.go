@@ -124,15 +124,17 @@ func (o *AdamW) scalars(lr, wd float64) adamScalars {
 	}
 }
 
-// update applies one AdamW step to one parameter, element by element, rounding exactly where
-// torch 1.13's CPU kernels round. p, g, m, v: (numel,), fp32.
+// updateGo applies one AdamW step to one parameter, element by element, rounding exactly where
+// torch 1.13's CPU kernels round. p, g, m, v: (numel,), fp32. It is the readable twin of
+// update, which runs it in the purego build and otherwise runs the same operations in the
+// same order vectorised in C (adamw.c), bit for bit.
 //
 // The fused multiply-adds are those of the vectorised kernels: the ufunc add kernel computes
 // self + alpha·other as vec::fmadd(other, alpha, self), and addcmul's
 // self + value·t1·t2 is contracted by GCC (C++ defaults to -ffp-contract=fast; the AVX2 and
 // AVX-512 kernels are built with -mfma) into fma(value·t1, t2, self). The scalar tail loops
 // of those kernels are contracted the same way, so every element rounds alike.
-func (s adamScalars) update(p, g, m, v []float32) {
+func (s adamScalars) updateGo(p, g, m, v []float32) {
 	p, m, v = p[:len(g)], m[:len(g)], v[:len(g)]
 	for i, gi := range g {
 		// Decoupled weight decay: p ← fl(p·fl32(1 − lr·wd)).

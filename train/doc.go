@@ -41,7 +41,9 @@
 // torch's kernel casts it, each tensor operation rounded where the kernel rounds, fused where
 // the kernel is fused (fma32). adamw.go and clip.go list each rounding next to its line. Go may
 // itself fuse x*y+z; every product torch rounds before an addition is therefore wrapped in an
-// explicit conversion, which the Go specification says prevents fusion.
+// explicit conversion, which the Go specification says prevents fusion. The AdamW update runs
+// those roundings vectorised in C (adamw.c, with hardware fused multiply-adds), bit for bit as
+// its Go twin, which the purego build runs.
 //
 // Checked against the reference's train_steps fixtures, bit for bit: the parameter groups, the
 // global gradient norm (8-lane fused fp32 sums: no other width or rounding matches), and the
