@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math/bits"
 	"sync"
 	"unsafe"
 
@@ -188,33 +189,46 @@ func packRounded(dst, src []float32, rows, cols, ld int, a Autocast) {
 
 // scratchF32 and scratchHalf pool the temporary buffers of autocast
 // products and of gradients that are rounded before they accumulate, so a
-// training step allocates nothing once warm.
+// training step allocates nothing once warm. Buffers are pooled by size
+// class (⌊log₂ capacity⌋), so that a request reuses a buffer within a factor
+// of two of its size: one pool for all sizes would hand a weight-sized
+// buffer to a small request and allocate the next weight-sized one afresh,
+// keeping several alive.
+type scratchPool[T any] [bits.UintSize]sync.Pool
+
+// get returns a buffer of n elements (contents undefined) from n's class,
+// allocating when that class has none large enough.
+func (p *scratchPool[T]) get(n int) *[]T {
+	c := sizeClass(n)
+	buf, _ := p[c].Get().(*[]T)
+	if buf == nil {
+		buf = new([]T)
+	}
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	*buf = (*buf)[:n]
+	return buf
+}
+
+// put returns buf to the class of its capacity.
+func (p *scratchPool[T]) put(buf *[]T) { p[sizeClass(cap(*buf))].Put(buf) }
+
+// sizeClass is ⌊log₂ n⌋ (0 for n ≤ 1).
+func sizeClass(n int) int { return max(bits.Len(uint(n))-1, 0) }
+
 var (
-	scratchF32  = sync.Pool{New: func() any { return new([]float32) }}
-	scratchHalf = sync.Pool{New: func() any { return new([]uint16) }}
+	scratchF32  scratchPool[float32]
+	scratchHalf scratchPool[uint16]
 )
 
 // GetScratch returns a pooled float32 buffer of n values (contents
 // undefined); PutScratch returns it.
-func GetScratch(n int) *[]float32 {
-	buf := scratchF32.Get().(*[]float32)
-	if cap(*buf) < n {
-		*buf = make([]float32, n)
-	}
-	*buf = (*buf)[:n]
-	return buf
-}
+func GetScratch(n int) *[]float32 { return scratchF32.get(n) }
 
 // PutScratch returns a buffer of GetScratch to the pool.
-func PutScratch(buf *[]float32) { scratchF32.Put(buf) }
+func PutScratch(buf *[]float32) { scratchF32.put(buf) }
 
-func getHalf(n int) *[]uint16 {
-	buf := scratchHalf.Get().(*[]uint16)
-	if cap(*buf) < n {
-		*buf = make([]uint16, n)
-	}
-	*buf = (*buf)[:n]
-	return buf
-}
+func getHalf(n int) *[]uint16 { return scratchHalf.get(n) }
 
-func putHalf(buf *[]uint16) { scratchHalf.Put(buf) }
+func putHalf(buf *[]uint16) { scratchHalf.put(buf) }
