@@ -37,6 +37,10 @@ type TrainResult struct {
 	// GFLOPs is 6·params FLOPs per token (forward 2, backward 4), the
 	// roofline convention of the training issue, whatever is trained.
 	GFLOPs float64
+	// TokensPerCPUSec is the timed steps' tokens over the process's CPU time
+	// (user + system) during them: steadier than TokensPerSec on a shared
+	// machine, where other jobs take wall time but not this process's CPU.
+	TokensPerCPUSec float64
 	// PeakRSS is the process's peak resident memory in bytes so far
 	// (getrusage): measure one case per process for a clean figure.
 	PeakRSS int64
@@ -83,7 +87,11 @@ func MeasureTrain(p Preset, o TrainOptions) (TrainResult, error) {
 		b.Targets[i] = int32((i*7919 + 7932) % 50000)
 	}
 	times := make([]float64, 0, o.Reps)
+	var cpu0 time.Duration
 	for rep := range o.Reps + 1 {
+		if rep == 1 {
+			cpu0 = processCPU()
+		}
 		start := time.Now()
 		for _, q := range m.Params() {
 			clear(q.Grad)
@@ -95,6 +103,9 @@ func MeasureTrain(p Preset, o TrainOptions) (TrainResult, error) {
 		if rep > 0 {
 			times = append(times, time.Since(start).Seconds())
 		}
+	}
+	if cpu := (processCPU() - cpu0).Seconds(); cpu > 0 {
+		r.TokensPerCPUSec = float64(o.Reps*o.Batch*o.Seq) / cpu
 	}
 	sort.Float64s(times)
 	for _, q := range params {
@@ -110,6 +121,16 @@ func MeasureTrain(p Preset, o TrainOptions) (TrainResult, error) {
 		r.PeakRSS = ru.Maxrss * 1024 // kilobytes on Linux
 	}
 	return r, nil
+}
+
+// processCPU is the user and system CPU time the process has used (0 where
+// getrusage fails).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // adapterModel attaches a new LoRA adapter with settings s to t, in
