@@ -31,10 +31,14 @@ func Backend() string {
 // The AVX-512F kernel runs the products with at least avx512MinM rows,
 // avx512MinN columns and avx512MinFlops flops: on one Zen 5 core it is
 // 1.1–2× faster than OpenBLAS 0.3.21's Haswell kernels there, and slower on
-// thinner products (its 12×32 tile is mostly padding) and tiny ones.
+// tiny ones. It also takes the thin ones (n < 32, LoRA's rank-r products),
+// though its 12×32 tile is mostly padding there and one call is slower than
+// OpenBLAS's: OpenBLAS's threads spin for a while after each call and take
+// the cores from the rest of a training step (fp32 LoRA on pythia-160m,
+// 1×256: 124–145 → 168 tokens per CPU-second).
 const (
 	avx512MinM     = 8
-	avx512MinN     = 32
+	avx512MinN     = 2
 	avx512MinFlops = 1 << 19
 )
 

@@ -34,7 +34,7 @@ func (tc gemmCase) String() string {
 func gemmCases() []gemmCase {
 	type shape struct{ m, n, k int }
 	small := []shape{{1, 1, 1}, {3, 5, 7}, {17, 33, 65}, {1, 300, 129}, {1, 70, 1000}, {1, 4500, 9}, {2, 45, 31}, {65, 1, 33}, {13, 16, 1}, {0, 4, 4}, {4, 4, 0}}
-	large := []shape{{150, 90, 801}, {37, 1100, 70}, {2, 1100, 1000}}
+	large := []shape{{150, 90, 801}, {37, 1100, 70}, {2, 1100, 1000}, {600, 8, 768}, {300, 3, 1000}} // n < 32: LoRA's rank-r products
 	scalars := [][2]float32{{1, 0}, {0.5, -1.5}, {-2, 1}, {0, 0.25}}
 	var cases []gemmCase
 	for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
