@@ -189,18 +189,29 @@ func packRounded(dst, src []float32, rows, cols, ld int, a Autocast) {
 
 // scratchF32 and scratchHalf pool the temporary buffers of autocast
 // products and of gradients that are rounded before they accumulate, so a
-// training step allocates nothing once warm. Buffers are pooled by size
-// class (⌊log₂ capacity⌋), so that a request reuses a buffer within a factor
-// of two of its size: one pool for all sizes would hand a weight-sized
-// buffer to a small request and allocate the next weight-sized one afresh,
-// keeping several alive.
-type scratchPool[T any] [bits.UintSize]sync.Pool
+// training step or a decode step allocates nothing once warm. Buffers are
+// pooled by size class (⌊log₂ capacity⌋), so that a request reuses a buffer
+// within a factor of two of its size: one pool for all sizes would hand a
+// weight-sized buffer to a small request and allocate the next weight-sized
+// one afresh, keeping several alive. They are kept for the life of the
+// process, unlike a sync.Pool's, which a garbage collection drops (to be
+// allocated and faulted in again by the next step): the pools hold at most
+// what the largest step needed at once.
+type scratchPool[T any] struct {
+	mu   sync.Mutex
+	free [bits.UintSize][]*[]T // by size class
+}
 
 // get returns a buffer of n elements (contents undefined) from n's class,
 // allocating when that class has none large enough.
 func (p *scratchPool[T]) get(n int) *[]T {
 	c := sizeClass(n)
-	buf, _ := p[c].Get().(*[]T)
+	var buf *[]T
+	p.mu.Lock()
+	if l := p.free[c]; len(l) > 0 {
+		buf, p.free[c] = l[len(l)-1], l[:len(l)-1]
+	}
+	p.mu.Unlock()
 	if buf == nil {
 		buf = new([]T)
 	}
@@ -212,7 +223,12 @@ func (p *scratchPool[T]) get(n int) *[]T {
 }
 
 // put returns buf to the class of its capacity.
-func (p *scratchPool[T]) put(buf *[]T) { p[sizeClass(cap(*buf))].Put(buf) }
+func (p *scratchPool[T]) put(buf *[]T) {
+	c := sizeClass(cap(*buf))
+	p.mu.Lock()
+	p.free[c] = append(p.free[c], buf)
+	p.mu.Unlock()
+}
 
 // sizeClass is ⌊log₂ n⌋ (0 for n ≤ 1).
 func sizeClass(n int) int { return max(bits.Len(uint(n))-1, 0) }
