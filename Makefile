@@ -27,7 +27,7 @@ run: build
 test: deps
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
-	$(GO) test -count=1 -timeout 20m -tags purego ./kernel/... ./half/... ./nn/... ./model/...
+	$(GO) test -count=1 -timeout 20m -tags purego ./kernel/... ./half/... ./nn/... ./model/... ./train/...
 
 bench: build
 	./$(BIN) bench gemm
