@@ -99,6 +99,41 @@ func (a Autocast) Unpack(x []float32, src []uint16) {
 	}
 }
 
+// Packed keeps float32 slices whose values are in an autocast format (the
+// outputs of half ops) as their 16-bit encodings (Pack): what a training
+// step saves for its backward under autocast, at half the memory of the
+// float32 slices, read back bit for bit. The zero value is empty.
+type Packed struct {
+	cast Autocast
+	data [][]uint16
+}
+
+// Store packs xs in format cast, growing the storage to their lengths.
+func (p *Packed) Store(cast Autocast, xs ...[]float32) {
+	p.cast = cast
+	if len(p.data) != len(xs) {
+		p.data = make([][]uint16, len(xs))
+	}
+	for i, x := range xs {
+		if cap(p.data[i]) < len(x) {
+			p.data[i] = make([]uint16, len(x))
+		}
+		p.data[i] = p.data[i][:len(x)]
+		cast.Pack(p.data[i], x)
+	}
+}
+
+// Load unpacks what Store stored into xs, given in Store's order and with
+// its lengths.
+func (p *Packed) Load(xs ...[]float32) {
+	if len(xs) != len(p.data) {
+		panic(fmt.Sprintf("nn.Packed.Load: %d slices, %d stored", len(xs), len(p.data)))
+	}
+	for i, x := range xs {
+		p.cast.Unpack(x, p.data[i])
+	}
+}
+
 // Gemm computes the autocast matrix product
 //
 //	C = round(alpha·op(round(A))·op(round(B)) + beta·C)

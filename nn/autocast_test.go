@@ -357,3 +357,34 @@ func TestLoRADropoutMask(t *testing.T) {
 		t.Error("dropout applies outside training")
 	}
 }
+
+// TestPackedStoreLoad checks that Packed carries several slices of half
+// values through Store and Load bit for bit, regrowing for longer slices,
+// and refuses a Load with another number of slices.
+func TestPackedStoreLoad(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var p Packed
+	for _, n := range []int{3, 1000} {
+		xs := [][]float32{make([]float32, n), make([]float32, 2*n)}
+		for _, x := range xs {
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			AutocastBF16.Round(x)
+		}
+		p.Store(AutocastBF16, xs...)
+		back := [][]float32{make([]float32, n), make([]float32, 2*n)}
+		p.Load(back...)
+		for k := range xs {
+			if !slices.Equal(back[k], xs[k]) {
+				t.Fatalf("n=%d: slice %d does not come back", n, k)
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Load of one slice after storing two did not panic")
+		}
+	}()
+	p.Load(make([]float32, 3))
+}

@@ -41,13 +41,7 @@ type activations struct {
 	// packed holds the layer's xz, xdbl, δ and y in the autocast format
 	// while training under autocast (xz, xdbl, delta and y are then the
 	// shared work slices); nil otherwise.
-	packed *packedActivations
-}
-
-// packedActivations are a layer's half activations as 16-bit encodings
-// (nn.Autocast.Pack), with the shapes of their float32 slices.
-type packedActivations struct {
-	xz, xdbl, delta, y []uint16
+	packed *nn.Packed
 }
 
 // ensure grows the buffers to hold rows rows.
@@ -84,35 +78,27 @@ func newLayerActivations(c Config, rows int, work activations, cast nn.Autocast)
 	f := func(n int) []float32 { return make([]float32, n) }
 	a := work
 	a.resid, a.rstd = f(rows*c.DModel), f(rows)
-	nxz, nxdbl, nd := rows*2*c.DInner, rows*(c.DtRank+2*c.DState), rows*c.DInner
+	nd := rows * c.DInner
 	if cast == nn.AutocastOff {
-		a.xz, a.xdbl, a.delta, a.y = f(nxz), f(nxdbl), f(nd), f(nd)
+		a.xz, a.xdbl, a.delta, a.y = f(2*nd), f(rows*(c.DtRank+2*c.DState)), f(nd), f(nd)
 		return a
 	}
-	h := func(n int) []uint16 { return make([]uint16, n) }
-	a.yPre = f(nd)
-	a.packed = &packedActivations{xz: h(nxz), xdbl: h(nxdbl), delta: h(nd), y: h(nd)}
+	a.yPre, a.packed = f(nd), new(nn.Packed)
 	return a
 }
 
 // pack stores the layer's half activations after its forward (a no-op
 // outside autocast training).
 func (a *activations) pack(cast nn.Autocast) {
-	if p := a.packed; p != nil {
-		cast.Pack(p.xz, a.xz[:len(p.xz)])
-		cast.Pack(p.xdbl, a.xdbl[:len(p.xdbl)])
-		cast.Pack(p.delta, a.delta[:len(p.delta)])
-		cast.Pack(p.y, a.y[:len(p.y)])
+	if a.packed != nil {
+		a.packed.Store(cast, a.xz, a.xdbl, a.delta, a.y)
 	}
 }
 
 // unpack restores what pack stored into the shared float32 slices before
 // the layer's backward.
-func (a *activations) unpack(cast nn.Autocast) {
-	if p := a.packed; p != nil {
-		cast.Unpack(a.xz[:len(p.xz)], p.xz)
-		cast.Unpack(a.xdbl[:len(p.xdbl)], p.xdbl)
-		cast.Unpack(a.delta[:len(p.delta)], p.delta)
-		cast.Unpack(a.y[:len(p.y)], p.y)
+func (a *activations) unpack() {
+	if a.packed != nil {
+		a.packed.Load(a.xz, a.xdbl, a.delta, a.y)
 	}
 }

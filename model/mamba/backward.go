@@ -32,7 +32,7 @@ func (b *block) backward(g *blockGrads, a *activations, tb *trainBuffers) {
 	// unchanged), conv = conv1d(x) + b_conv and u = SiLU(conv), both half,
 	// and δ_low
 	mx, di := &b.mixer, b.mixer.scan.DInner
-	a.unpack(mx.cast)
+	a.unpack()
 	b.norm.Forward(a.hidden, nil, a.resid, rows)
 	mx.convFor().Forward(a.convPre, di, a.xz, 2*di, tb.batch, tb.seq, nil)
 	mx.cast.Round(a.convPre)

@@ -30,7 +30,7 @@ func (b *Block) backward(g *blockWeights, a *activations, tb *trainBuffers) {
 	// restore the buffers the layers share, as the forward computed them:
 	// the packed half activations, normed = RMSNorm(x) (the saved 1/rms is
 	// unchanged), conv = R(conv1d(xBC) + b) and xBC = R(SiLU(conv))
-	a.unpack(mx.cast)
+	a.unpack()
 	b.Norm.Forward(a.normed, nil, a.resid, rows)
 	mx.castConv().Forward(a.convPre, cd, a.zxbcdt[dI:], dp, a.batch, a.seq, nil)
 	mx.cast.Round(a.convPre[:rows*cd])

@@ -216,13 +216,7 @@ type activations struct {
 	// packed holds zxbcdt, y and yGated in the autocast format while
 	// training under autocast (the three are then shared scratch); nil
 	// otherwise.
-	packed *packedActivations
-}
-
-// packedActivations are a layer's half activations as 16-bit encodings
-// (nn.Autocast.Pack), with the shapes of their float32 slices.
-type packedActivations struct {
-	zxbcdt, y, yGated []uint16
+	packed *nn.Packed
 }
 
 // activations returns the buffers for (batch, seq), reusing the two most
@@ -275,29 +269,24 @@ func newTrainActivations(c Config, batch, seq int, cast nn.Autocast, s activatio
 		a.zxbcdt, a.y, a.yGated = f(rows*c.DInProj()), f(rows*c.DInner()), f(rows*c.DInner())
 		return a
 	}
-	h := func(n int) []uint16 { return make([]uint16, n) }
 	a.zxbcdt, a.y, a.yGated = s.zxbcdt, s.y, s.yGated
-	a.packed = &packedActivations{zxbcdt: h(len(s.zxbcdt)), y: h(len(s.y)), yGated: h(len(s.yGated))}
+	a.packed = new(nn.Packed)
 	return a
 }
 
 // pack stores the layer's half activations after its forward (a no-op
 // outside autocast training).
 func (a *activations) pack(cast nn.Autocast) {
-	if p := a.packed; p != nil {
-		cast.Pack(p.zxbcdt, a.zxbcdt)
-		cast.Pack(p.y, a.y)
-		cast.Pack(p.yGated, a.yGated)
+	if a.packed != nil {
+		a.packed.Store(cast, a.zxbcdt, a.y, a.yGated)
 	}
 }
 
 // unpack restores what pack stored into the shared float32 slices before
 // the layer's backward.
-func (a *activations) unpack(cast nn.Autocast) {
-	if p := a.packed; p != nil {
-		cast.Unpack(a.zxbcdt, p.zxbcdt)
-		cast.Unpack(a.y, p.y)
-		cast.Unpack(a.yGated, p.yGated)
+func (a *activations) unpack() {
+	if a.packed != nil {
+		a.packed.Load(a.zxbcdt, a.y, a.yGated)
 	}
 }
 

@@ -40,7 +40,7 @@ func (m *Model) blockBackward(i int, gl *layer, batch, seq int) {
 	if !c.UseParallelResidual {
 		mlpIn = la.mid
 	}
-	la.restore(l, m.cast, mlpIn, rows)
+	la.restore(l, mlpIn, rows)
 
 	// MLP: f = fc2(gelu(fc1(LN₂(mlpIn)))); f is half under autocast.
 	dout := m.halfGrad(tb.dres)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/steady-ml/steady/kernel"
 	"github.com/steady-ml/steady/model"
+	"github.com/steady-ml/steady/nn"
 )
 
 // activations are the buffers of a forward pass, reused across calls. They
@@ -45,7 +46,7 @@ type layerActs struct {
 	// packed holds v, probs, ctx, pre and h4 in the autocast format while
 	// training under autocast (those five are then the shared work slices
 	// of trainBuffers); nil otherwise.
-	packed *packedActs
+	packed *nn.Packed
 }
 
 // size (re)slices la's buffers for an inference pass over rows =

@@ -13,12 +13,6 @@ import "github.com/steady-ml/steady/nn"
 // does not read; and under autocast the float32 slices of the packed five,
 // into which each layer's backward unpacks them.
 
-// packedActs are a layer's half activations as 16-bit encodings
-// (nn.Autocast.Pack), with the shapes of their float32 slices.
-type packedActs struct {
-	v, probs, ctx, pre, h4 []uint16
-}
-
 // sizeWork (re)slices the shared training buffers for batch·seq tokens;
 // under autocast it also sizes v, probs, ctx, pre and h4.
 func (w *layerActs) sizeWork(c Config, batch, seq int, cast nn.Autocast) {
@@ -60,30 +54,15 @@ func (la *layerActs) sizeTrain(c Config, batch, seq int, cast nn.Autocast, work 
 	}
 	la.v, la.probs, la.ctx, la.pre, la.h4 = work.v, work.probs, work.ctx, work.pre, work.h4
 	if la.packed == nil {
-		la.packed = new(packedActs)
+		la.packed = new(nn.Packed)
 	}
-	p := la.packed
-	p.v, p.probs, p.ctx = growHalf(p.v, len(la.v)), growHalf(p.probs, len(la.probs)), growHalf(p.ctx, len(la.ctx))
-	p.pre, p.h4 = growHalf(p.pre, len(la.pre)), growHalf(p.h4, len(la.h4))
-}
-
-// growHalf is grow for 16-bit encodings.
-func growHalf(buf []uint16, n int) []uint16 {
-	if cap(buf) < n {
-		return make([]uint16, n)
-	}
-	return buf[:n]
 }
 
 // pack stores the layer's half activations after its forward (a no-op
 // outside autocast training).
 func (la *layerActs) pack(cast nn.Autocast) {
-	if p := la.packed; p != nil {
-		cast.Pack(p.v, la.v)
-		cast.Pack(p.probs, la.probs)
-		cast.Pack(p.ctx, la.ctx)
-		cast.Pack(p.pre, la.pre)
-		cast.Pack(p.h4, la.h4)
+	if la.packed != nil {
+		la.packed.Store(cast, la.v, la.probs, la.ctx, la.pre, la.h4)
 	}
 }
 
@@ -91,13 +70,9 @@ func (la *layerActs) pack(cast nn.Autocast) {
 // computed into the shared buffers: the packed half activations, and
 // ln1 = LN₁(xIn) and ln2 = LN₂(mlpIn), recomputed (the saved statistics are
 // unchanged, and so is the arithmetic).
-func (la *layerActs) restore(l *layer, cast nn.Autocast, mlpIn []float32, rows int) {
-	if p := la.packed; p != nil {
-		cast.Unpack(la.v, p.v)
-		cast.Unpack(la.probs, p.probs)
-		cast.Unpack(la.ctx, p.ctx)
-		cast.Unpack(la.pre, p.pre)
-		cast.Unpack(la.h4, p.h4)
+func (la *layerActs) restore(l *layer, mlpIn []float32, rows int) {
+	if la.packed != nil {
+		la.packed.Load(la.v, la.probs, la.ctx, la.pre, la.h4)
 	}
 	l.ln1.Forward(la.ln1, nil, nil, la.xIn, rows)
 	l.ln2.Forward(la.ln2, nil, nil, mlpIn, rows)
