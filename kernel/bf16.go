@@ -79,7 +79,7 @@ func sgemmBF16Convert(transA, transB bool, m, n, k int, alpha float32, a []uint1
 // widenMatrix writes the rows×cols bf16 matrix src (leading dimension ld) to
 // dst as a dense float32 matrix.
 func widenMatrix(dst []float32, rows, cols int, src []uint16, ld int) {
-	parallelFor(rows, max(1, (1<<16)/cols), func(lo, hi int) {
+	ParallelFor(rows, max(1, (1<<16)/cols), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			half.F32sFromBF16(dst[i*cols:(i+1)*cols], asBF16(src[i*ld:i*ld+cols]))
 		}

@@ -45,7 +45,7 @@ func splitGemm[T float32 | uint16](transA, transB bool, m, n, k int, a []T, lda 
 	case 2*m*n*k < parallelFlops:
 		call(m, n, a, b, c)
 	case m >= n:
-		parallelFor(m, mr, func(lo, hi int) {
+		ParallelFor(m, mr, func(lo, hi int) {
 			aOff := lo * lda
 			if transA {
 				aOff = lo
@@ -53,7 +53,7 @@ func splitGemm[T float32 | uint16](transA, transB bool, m, n, k int, a []T, lda 
 			call(hi-lo, n, a[aOff:], b, c[lo*ldc:])
 		})
 	default:
-		parallelFor(n, nr, func(lo, hi int) {
+		ParallelFor(n, nr, func(lo, hi int) {
 			bOff := lo
 			if transB {
 				bOff = lo * ldb

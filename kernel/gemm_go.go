@@ -66,7 +66,7 @@ func sgemmGo(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 		return
 	}
 	if m >= n {
-		parallelFor(m, goMR, func(lo, hi int) {
+		ParallelFor(m, goMR, func(lo, hi int) {
 			aOff := lo * lda
 			if transA {
 				aOff = lo
@@ -75,7 +75,7 @@ func sgemmGo(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 		})
 		return
 	}
-	parallelFor(n, goNR, func(lo, hi int) {
+	ParallelFor(n, goNR, func(lo, hi int) {
 		bOff := lo
 		if transB {
 			bOff = lo * ldb
@@ -215,7 +215,7 @@ func sgemvGo(trans bool, m, n int, alpha float32, a []float32, lda int, x []floa
 	scaleMatrix(lenY, 1, beta, y, incY)
 	if !trans {
 		// y[i] += alpha·⟨A[i,:], x⟩
-		parallelFor(m, max(4, goParallelFlops/(2*n)), func(lo, hi int) {
+		ParallelFor(m, max(4, goParallelFlops/(2*n)), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				y[i*incY] += alpha * dotGo(a[i*lda:i*lda+n], x, incX)
 			}
@@ -223,7 +223,7 @@ func sgemvGo(trans bool, m, n int, alpha float32, a []float32, lda int, x []floa
 		return
 	}
 	// y[lo:hi] += alpha·Σ_i x[i]·A[i, lo:hi]
-	parallelFor(n, max(64, goParallelFlops/(2*m)), func(lo, hi int) {
+	ParallelFor(n, max(64, goParallelFlops/(2*m)), func(lo, hi int) {
 		for i := range m {
 			axpyGo(alpha*x[i*incX], a[i*lda+lo:i*lda+hi], y[lo*incY:], incY)
 		}

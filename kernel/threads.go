@@ -45,11 +45,12 @@ func ensureThreads() {
 	})
 }
 
-// parallelFor runs body(lo, hi) over [0, n) split into at most Threads()
+// ParallelFor runs body(lo, hi) over [0, n) split into at most Threads()
 // contiguous chunks whose bounds are multiples of align (except the last),
 // on goroutines, and waits for them. The calling goroutine runs the last
-// chunk itself (all of [0, n) when one chunk suffices).
-func parallelFor(n, align int, body func(lo, hi int)) {
+// chunk itself (all of [0, n) when one chunk suffices). The kernels of this
+// package and of nn split their work with it.
+func ParallelFor(n, align int, body func(lo, hi int)) {
 	chunks := min(Threads(), (n+align-1)/align)
 	if chunks <= 1 {
 		body(0, n)

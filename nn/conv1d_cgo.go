@@ -6,11 +6,7 @@ package nn
 // #include "conv1d.h"
 import "C"
 
-import (
-	"sync"
-
-	"github.com/steady-ml/steady/kernel"
-)
+import "github.com/steady-ml/steady/kernel"
 
 // convParallelMin is the smallest conv (rows·channels) split over cores.
 const convParallelMin = 1 << 15
@@ -73,18 +69,12 @@ func transpose(dst, src []float32, rows, cols int) {
 }
 
 // byChannels calls f on ranges of channels [c0, c1) (multiples of 16 but the
-// last) spread over kernel.Threads() goroutines when the conv is large, so
-// that every element's arithmetic is the same however it is split.
+// last), spread over cores (kernel.ParallelFor) when the conv is large; every
+// element's arithmetic is the same however it is split.
 func (cv CausalConv1d) byChannels(rows int, f func(c0, c1 int)) {
-	ch, workers := cv.Channels, kernel.Threads()
-	if rows*ch < convParallelMin || workers < 2 {
-		f(0, ch)
+	if rows*cv.Channels < convParallelMin {
+		f(0, cv.Channels)
 		return
 	}
-	per := ((ch+workers-1)/workers + 15) &^ 15
-	var wg sync.WaitGroup
-	for c0 := 0; c0 < ch; c0 += per {
-		wg.Go(func() { f(c0, min(c0+per, ch)) })
-	}
-	wg.Wait()
+	kernel.ParallelFor(cv.Channels, 16, f)
 }
