@@ -57,7 +57,7 @@ func LMHeadLoss(head *Linear, dx, dW, x []float32, targets []int32, scale float3
 		clear(*dWSum)
 		dWChunk = nil
 	}
-	if head.Cast == AutocastBF16 && nChunks > 1 {
+	if head.Cast == AutocastBF16 {
 		// every chunk's two products read the same rounded weight: round it once
 		w := getHalf(vocab * in)
 		defer putHalf(w)
